@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine (Python 3.10+, no venv, no Graphviz):
+#   make demo   differentiate-and-draw tour of symdiff (examples/demo.py)
+#   make test   the whole test suite and the linter
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint graphviz clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# The Python graphviz package only writes DOT; pictures need the `dot` program.
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing the Graphviz 'dot' program with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
+		|| echo "warning: apt-get could not install graphviz; pictures will not render"; \
+	else \
+		echo "note: Graphviz 'dot' is missing; install it to render pictures:"; \
+		echo "      sudo apt-get install graphviz  |  brew install graphviz  |  https://graphviz.org/download/"; \
+	fi
+
+demo: $(STAMP) graphviz
+	$(PY) examples/demo.py
+
+test: $(STAMP) graphviz
+	$(PY) -m pytest -q
+	$(PY) -m ruff check symdiff tests examples
+
+lint: $(STAMP)
+	$(PY) -m ruff check symdiff tests examples
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

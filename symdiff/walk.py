@@ -1,0 +1,102 @@
+"""Iterative walks over the expression DAG; the only code that knows how to traverse.
+
+Everything else is a fold over ``postorder``: each distinct node is visited
+once, children before parents, with an explicit stack, so depth 100,000 works
+on the default recursion limit and shared subexpressions cost nothing extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from .nodes import Expr, Var
+
+T = TypeVar("T")
+
+
+def postorder(roots: Expr | Iterable[Expr]) -> list[Expr]:
+    """The distinct nodes under ``roots``, each after all of its arguments.
+
+    >>> x = Var("x")
+    >>> [str(n) for n in postorder((x + 1) * (x + 1))]
+    ['1', 'x', 'x + 1', '2', '(x + 1)^2']
+    """
+    if isinstance(roots, Expr):
+        roots = (roots,)
+    seen: set[int] = set()
+    order: list[Expr] = []
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.args))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.args)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def fold(roots: Expr | Iterable[Expr], visit: Callable[[Expr, list[T]], T]) -> dict[Expr, T]:
+    """Compute ``visit(node, results_of_args)`` for every distinct node, bottom-up.
+
+    Returns the memo, keyed by node (identity: nodes are interned).
+
+    >>> x = Var("x")
+    >>> memo = fold(x * x + 1, lambda node, kids: 1 + sum(kids))
+    >>> memo[x * x + 1]
+    4
+    """
+    memo: dict[Expr, T] = {}
+    for node in postorder(roots):
+        memo[node] = visit(node, [memo[a] for a in node.args])
+    return memo
+
+
+def _flatten(exprs: Any) -> list[Expr]:
+    """Expressions from an Expr or arbitrarily nested lists/tuples of them."""
+    out: list[Expr] = []
+    stack = [exprs]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expr):
+            out.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        else:
+            raise TypeError(f"expected an expression or a list of them, not {type(item).__name__}")
+    return out
+
+
+def size(exprs: Any, tree: bool = False) -> int:
+    """Number of distinct nodes (shared nodes once), or of tree nodes with ``tree=True``.
+
+    Takes an expression or nested lists of them (counted together).
+
+    >>> x = Var("x")
+    >>> e = (x + 1) * (x + 1) + x
+    >>> size(e), size(e, tree=True)
+    (7, 8)
+    """
+    roots = _flatten(exprs)
+    if not tree:
+        return len(postorder(roots))
+    counts = fold(roots, lambda node, kids: 1 + sum(kids))
+    return sum(counts[r] for r in roots)
+
+
+def free_vars(exprs: Any) -> tuple[str, ...]:
+    """The names of the variables that occur, sorted.
+
+    >>> x, y = Var("x"), Var("y")
+    >>> free_vars(y * x + 2)
+    ('x', 'y')
+    """
+    return tuple(sorted(n.name for n in postorder(_flatten(exprs)) if type(n) is Var))
