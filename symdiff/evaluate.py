@@ -1,0 +1,171 @@
+"""Numeric evaluation of expressions on floats and NumPy arrays.
+
+One fold over the DAG, so each distinct node is computed once. Scalars use the
+registry's float kernels and report a domain error (``log(0)``, ``sqrt(-1)``,
+``1/0``) as ``EvaluationError``. Arrays use the NumPy kernels under
+``np.errstate(all="ignore")``: they follow NumPy (``nan``/``inf``) silently, so
+a large batch is not stopped, or flooded with warnings, by one bad point.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import EvaluationError, SymdiffError
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, as_expr
+from .walk import postorder
+
+Value = float | np.ndarray
+
+
+def evaluate(expr: Expr, values: Mapping[Any, Any] | None = None) -> Value:
+    """The value of ``expr`` with variables bound by name in ``values``.
+
+    Arrays broadcast element-wise; names in ``values`` that do not occur are
+    ignored; a scalar result is a Python ``float``.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y = symbols("x y")
+    >>> evaluate(x**2 * y + y + 2, {"x": 3, "y": 4})
+    42.0
+    """
+    expr = as_expr(expr)
+    order = postorder(expr)
+    env = _bind(order, values or {})
+    if any(isinstance(v, np.ndarray) for v in env.values()):
+        with np.errstate(all="ignore"):
+            return _fold(order, env, _ArrayOps)
+    return _fold(order, env, _ScalarOps)
+
+
+def _bind(order: list[Expr], values: Mapping[Any, Any]) -> dict[str, Value]:
+    given = {(k.name if isinstance(k, Var) else k): v for k, v in values.items()}
+    env: dict[str, Value] = {}
+    for node in order:
+        if type(node) is not Var:
+            continue
+        if node.name not in given:
+            raise EvaluationError(f"no value given for variable {node.name!r}")
+        env[node.name] = _as_value(node.name, given[node.name])
+    return env
+
+
+def _as_value(name: str, value: Any) -> Value:
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _as_value(name, value.item())
+        if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.complexfloating):
+            raise EvaluationError(f"the value of {name!r} must be a real array, got dtype {value.dtype}")
+        return value.astype(float, copy=False)
+    if isinstance(value, (list, tuple)):
+        return _as_value(name, np.asarray(value, dtype=float))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise EvaluationError(f"the value of {name!r} must be a real number or array, got {type(value).__name__}")
+    return float(value)
+
+
+def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
+    memo: dict[Expr, Value] = {}
+    for node in order:
+        kind = type(node)
+        if kind is Const:
+            value = float(node.value)
+        elif kind is Var:
+            value = env[node.name]
+        else:
+            args = [memo[a] for a in node.args]
+            if kind is Add:
+                value = ops.add(args)
+            elif kind is Mul:
+                value = ops.mul(args)
+            elif kind is Pow:
+                value = ops.pow(args[0], args[1], node)
+            else:
+                value = ops.call(node, args)
+        memo[node] = value
+    result = memo[order[-1]]
+    return float(result) if np.ndim(result) == 0 else result
+
+
+class _ScalarOps:
+    @staticmethod
+    def add(args: list[float]) -> float:
+        return _finite(math.fsum(args) if len(args) > 2 else args[0] + args[1], "a sum")
+
+    @staticmethod
+    def mul(args: list[float]) -> float:
+        value = args[0]
+        for arg in args[1:]:
+            value *= arg
+        return _finite(value, "a product")
+
+    @staticmethod
+    def pow(base: float, exp: float, node: Expr) -> float:
+        if base == 0 and exp < 0:
+            raise EvaluationError(f"division by zero: {_show(node)} at base 0")
+        if base < 0 and not float(exp).is_integer():
+            raise EvaluationError(f"{_show(node)} is not real: negative base {base!r} to the power {exp!r}")
+        try:
+            value = base**exp
+        except OverflowError:
+            raise EvaluationError(f"{_show(node)} overflows at base {base!r}, exponent {exp!r}") from None
+        if math.isinf(value):
+            raise EvaluationError(f"{_show(node)} overflows to infinity at base {base!r}, exponent {exp!r}")
+        return value
+
+    @staticmethod
+    def call(node: Call, args: list[float]) -> float:
+        spec = node.fn
+        try:
+            value = spec.scalar(*args)
+        except (ValueError, ZeroDivisionError, OverflowError, ArithmeticError) as err:
+            where = ", ".join(repr(a) for a in args)
+            raise EvaluationError(f"{spec.name} is undefined at {where} ({err})") from None
+        if isinstance(value, complex):
+            where = ", ".join(repr(a) for a in args)
+            raise EvaluationError(f"{spec.name}({where}) is not real")
+        return _finite(float(value), f"{spec.name}")
+
+
+class _ArrayOps:
+    @staticmethod
+    def add(args: list[Value]) -> Value:
+        value = args[0]
+        for arg in args[1:]:
+            value = value + arg
+        return value
+
+    @staticmethod
+    def mul(args: list[Value]) -> Value:
+        value = args[0]
+        for arg in args[1:]:
+            value = value * arg
+        return value
+
+    @staticmethod
+    def pow(base: Value, exp: Value, node: Expr) -> Value:
+        return np.power(np.asarray(base, dtype=float), exp)
+
+    @staticmethod
+    def call(node: Call, args: list[Value]) -> Value:
+        return node.fn.numpy(*args)
+
+
+def _finite(value: float, what: str) -> float:
+    if math.isinf(value):
+        raise EvaluationError(f"{what} overflows to infinity")
+    return value
+
+
+def _show(node: Expr) -> str:
+    """Short text for an error message; never the whole of a huge expression."""
+    try:
+        text = str(node) if len(node.args) < 50 else f"<{type(node).__name__} of {len(node.args)} terms>"
+    except SymdiffError:  # too large to print
+        text = f"<{type(node).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
