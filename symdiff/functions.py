@@ -32,6 +32,7 @@ Partials = Callable[..., Sequence[Any]]
 class FunctionSpec:
     """Everything symdiff knows about one function; calling it builds a node.
 
+    >>> from symdiff.nodes import Var
     >>> sin = lookup("sin")
     >>> str(sin(Var("x") * 2))
     'sin(2*x)'
@@ -69,6 +70,7 @@ class FunctionSpec:
     def partials(self, args: Sequence[Expr]) -> tuple[Expr, ...]:
         """The partial derivatives with respect to each argument, as nodes.
 
+        >>> from symdiff.nodes import Var
         >>> [str(p) for p in lookup("sin").partials([Var("x")])]
         ['cos(x)']
         """
@@ -172,6 +174,7 @@ def register_function(
         fold: optional exact simplification, ``fold(*args) -> Expr | None``.
         replace: allow replacing an existing function of that name.
 
+    >>> from symdiff.nodes import Var
     >>> cube = register_function("cube", 1, lambda u: u**3, deriv=lambda u: [3 * u**2], replace=True)
     >>> str(cube(Var("x")))
     'cube(x)'
@@ -189,8 +192,8 @@ def register_function(
     if numpy is None:
         numpy = np.vectorize(scalar, otypes=[float]) if arity else (lambda: scalar())
     if latex is None:
-        inner = ", ".join("{%d}" % i for i in range(arity))
-        latex = rf"\operatorname{{{name}}}" + (rf"\left({inner}\right)" if arity else "")
+        inner = ", ".join(f"{{{i}}}" for i in range(arity))
+        latex = rf"\operatorname{{{{{name}}}}}" + (rf"\left({inner}\right)" if arity else "")
     spec = FunctionSpec(name, arity, scalar, numpy, deriv, latex, domain, fold)
     REGISTRY[name] = spec
     return spec

@@ -17,19 +17,19 @@ import numbers
 import re
 import weakref
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .errors import LimitError, SymdiffError
 
 if TYPE_CHECKING:
     from .functions import FunctionSpec
 
-Number = Union[int, float, Fraction]
+Number = int | float | Fraction
 
-#: Exact constants produced by folding stay below this many bits (about 4,000
-#: decimal digits, under Python's int-to-str limit); a bigger power is kept
+#: Exact constants stay below this many bits (about 4,200 decimal digits, under
+#: Python's int-to-str limit of 4,300); a bigger power is kept
 #: unevaluated as ``Pow(Const, Const)`` instead of hanging on the arithmetic.
-MAX_CONST_BITS = 13_000
+MAX_CONST_BITS = 14_000
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -173,7 +173,9 @@ class Const(Expr):
         node = _lookup(key)
         if node is None:
             node = object.__new__(Const)
-            digest = hash((0, type(value).__name__ == "float", value))
+            # Not hash(value): hash(-1) == hash(-2), and ties would make the order
+            # depend on argument order.
+            digest = _text_digest(f"{type(value).__name__}:{value!r}")
             _init(node, (), digest, (0, "", 0.0, digest), value=value)
             _remember(key, node)
         return node
@@ -309,13 +311,9 @@ def _check_var_name(name: object) -> None:
 def _as_number(value: Any) -> Number:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"Const needs a real number, not {type(value).__name__}")
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else value
     if isinstance(value, numbers.Rational):
-        frac = Fraction(int(value.numerator), int(value.denominator))
-        return frac.numerator if frac.denominator == 1 else frac
+        frac = value if isinstance(value, (int, Fraction)) else Fraction(int(value.numerator), int(value.denominator))
+        return _check_size(int(frac) if frac.denominator == 1 else frac)
     value = float(value)
     if not math.isfinite(value):
         raise LimitError(f"constant {value} is not a finite number")
@@ -370,7 +368,7 @@ def _sort_key(cls: type, args: tuple, digest: int) -> tuple:
         rank, lead, _, _ = base._key
         if rank == 0:
             rank = 2
-        degree = _degree(base) * float(exp.value) if isinstance(exp, Const) else _degree(base)
+        degree = _degree(base) * _clamp(exp.value) if isinstance(exp, Const) else _degree(base)
         return (rank, lead, -degree, digest)
     if cls is Mul:
         rest = args[1:] if isinstance(args[0], Const) else args
@@ -380,6 +378,13 @@ def _sort_key(cls: type, args: tuple, digest: int) -> tuple:
         rest = args[1:] if isinstance(args[0], Const) else args
         return (2, rest[0]._key[1], -max(_degree(a) for a in rest), digest)
     raise AssertionError(cls)
+
+
+def _clamp(value: Number) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # only the order uses it; any huge number sorts alike
+        return 1e308 if value > 0 else -1e308
 
 
 def _sorted(nodes: list[Expr]) -> tuple:
@@ -494,6 +499,8 @@ def mul(*factors: Any) -> Expr:
         else:
             out.append(factor)
     coeff = _tidy(coeff)
+    if coeff == -1:
+        coeff = -1  # -1.0*x is -x: the float adds nothing but a print form
     if coeff == 0:
         return Const(coeff)
     if not out:
@@ -532,6 +539,8 @@ def pow_(base: Any, exp: Any) -> Expr:
             return Const(1 if not isinstance(n, float) else 1.0)
         if n == 1:
             return base
+        if n == -1 and isinstance(n, float):
+            exp = _MINUS_ONE  # x^-1.0 is 1/x, as x^1.0 is x
         if type(base) is Const:
             folded = _fold_pow(base.value, n)
             if folded is not None:
@@ -637,9 +646,11 @@ def _tidy(value: Number) -> Number:
 def _check_size(value: Number) -> Number:
     if not isinstance(value, float):
         top = value if isinstance(value, int) else max(abs(value.numerator), value.denominator)
-        if abs(top).bit_length() > MAX_CONST_BITS:
+        bits = abs(top).bit_length()
+        if bits > MAX_CONST_BITS:
             raise LimitError(
-                f"an exact constant grew past {MAX_CONST_BITS} bits (symdiff.nodes.MAX_CONST_BITS)"
+                f"an exact constant of {bits} bits is over the limit of {MAX_CONST_BITS} bits"
+                " (symdiff.nodes.MAX_CONST_BITS)"
             )
     return value
 

@@ -51,8 +51,8 @@ def fold(roots: Expr | Iterable[Expr], visit: Callable[[Expr, list[T]], T]) -> d
 
     >>> x = Var("x")
     >>> memo = fold(x * x + 1, lambda node, kids: 1 + sum(kids))
-    >>> memo[x * x + 1]
-    4
+    >>> memo[x * x + 1]  # x*x is the node x^2: Add(1, Pow(x, 2))
+    5
     """
     memo: dict[Expr, T] = {}
     for node in postorder(roots):
@@ -83,7 +83,7 @@ def size(exprs: Any, tree: bool = False) -> int:
     >>> x = Var("x")
     >>> e = (x + 1) * (x + 1) + x
     >>> size(e), size(e, tree=True)
-    (7, 8)
+    (6, 7)
     """
     roots = _flatten(exprs)
     if not tree:

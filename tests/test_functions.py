@@ -53,7 +53,7 @@ def test_scalar_and_numpy_kernels_agree(name, rng):
     pts = _points(spec, rng, n=20)
     columns = [pts[:, i] for i in range(spec.arity)]
     vectorized = spec.numpy(*columns)
-    for row, got in zip(pts, vectorized):
+    for row, got in zip(pts, vectorized, strict=True):
         assert got == pytest.approx(spec.scalar(*row), rel=1e-12, abs=1e-15)
     expr = spec(*ARGS[: spec.arity])
     env = {f"a{i}": columns[i] for i in range(spec.arity)}

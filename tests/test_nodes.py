@@ -157,7 +157,8 @@ def test_operators_accept_numbers_on_both_sides():
     assert 2 - x is -x + 2
     assert 1 / x is x**-1
     assert 2**x is Pow(2, x)
-    assert -(-x) is x
+    neg = -x
+    assert -neg is x
     assert +x is x
     assert (x + y).__add__("a") is NotImplemented
     with pytest.raises(TypeError):
