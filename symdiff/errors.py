@@ -15,18 +15,22 @@ class SymdiffError(Exception):
 class ParseError(SymdiffError, ValueError):
     """Text that is not a valid expression.
 
-    Carries ``line`` and ``column`` (1-based) and ``context``, the offending
-    line with a caret under the spot; ``str(err)`` includes all three.
+    Carries ``line`` and ``column`` (1-based), ``context`` (the offending line
+    with a caret under the spot) and ``hint`` (what was expected, in words);
+    ``str(err)`` reads "reason at line L, column C; hint" then the context.
     """
 
-    def __init__(self, message: str, line: int = 0, column: int = 0, context: str = ""):
+    def __init__(self, message: str, line: int = 0, column: int = 0, context: str = "", hint: str = ""):
         self.reason = message
         self.line = line
         self.column = column
         self.context = context
+        self.hint = hint
         text = message
         if line:
             text = f"{message} at line {line}, column {column}"
+        if hint:
+            text = f"{text}; {hint}"
         if context:
             text = f"{text}\n{context}"
         super().__init__(text)

@@ -305,12 +305,7 @@ def _expectation(names: set[str] | frozenset[str]) -> str:
 
 def _error(cls: type[ParseError], reason: str, text: str, line: int, column: int, detail: str = "") -> ParseError:
     """``cls`` with position and caret excerpt; ``detail`` follows the position."""
-    context = _excerpt(text, line, column)
-    err = cls(reason, line, column, context)
-    if detail:
-        # ParseError writes "reason at line L, column C"; the detail reads best after it.
-        err.args = (f"{reason} at line {line}, column {column}; {detail}\n{context}",)
-    return err
+    return cls(reason, line, column, _excerpt(text, line, column), hint=detail)
 
 
 def _excerpt(text: str, line: int, column: int) -> str:
