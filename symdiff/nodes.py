@@ -460,6 +460,10 @@ def mul(*factors: Any) -> Expr:
     >>> str(mul(x, 3, x ** -1, x))
     '3*x'
     """
+    if len(factors) == 2:
+        fast = _mul_const_term(*factors)
+        if fast is not None:
+            return fast
     coeff: Number = 1
     num_exp: dict[Expr, Number] = {}
     sym_exp: dict[Expr, list[Expr]] = {}
@@ -511,6 +515,21 @@ def mul(*factors: Any) -> Expr:
         return mul(coeff, *out)
     args = _sorted(out)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)
+
+
+def _mul_const_term(a: Any, b: Any) -> Expr | None:
+    """``c*t`` for a constant and one node that is not a product: the common case
+    (``-x``, ``2*x``) without the general merging; None when it does not apply."""
+    if type(b) is Const:
+        a, b = b, a
+    if type(a) is not Const or type(b) not in _PLAIN_FACTOR:
+        return None
+    value = a.value
+    if value == 0:
+        return Const(_tidy(value))
+    if value == 1:
+        return b
+    return _make(Mul, (_MINUS_ONE if value == -1 else a, b))
 
 
 def _has_like_factors(factors: list[Expr]) -> bool:
@@ -689,3 +708,4 @@ def symbols(names: str) -> tuple[Var, ...]:
 
 _ONE = Const(1)
 _MINUS_ONE = Const(-1)
+_PLAIN_FACTOR = (Var, Add, Pow, Call)
