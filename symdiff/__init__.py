@@ -1,0 +1,58 @@
+"""symdiff: symbolic differentiation on interned expression graphs.
+
+>>> import symdiff
+>>> f = symdiff.parse("x^2*y + y + 2")
+>>> symdiff.evaluate(f, {"x": 3, "y": 4})
+42.0
+"""
+
+from .errors import (
+    ArityError,
+    EvaluationError,
+    LimitError,
+    ParseError,
+    RegistryError,
+    RenderError,
+    SymdiffError,
+    UnknownFunctionError,
+)
+from .evaluate import evaluate
+from .functions import (
+    FunctionSpec,
+    abs,
+    acos,
+    asin,
+    atan,
+    cos,
+    cosh,
+    exp,
+    log,
+    max,
+    min,
+    register_function,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    softplus,
+    sqrt,
+    step,
+    tan,
+    tanh,
+)
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
+from .parse import parse
+from .printing import latex
+from .simplify import simplify
+from .walk import free_vars, size
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Add", "ArityError", "Call", "Const", "EvaluationError", "Expr", "FunctionSpec", "LimitError", "Mul",
+    "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError", "UnknownFunctionError", "Var",
+    "abs", "acos", "asin", "atan", "cos", "cosh", "evaluate", "exp", "free_vars", "latex", "log", "max",
+    "min", "parse", "register_function", "relu", "sigmoid", "sign", "simplify", "sin", "sinh", "size",
+    "softplus", "sqrt", "step", "symbols", "tan", "tanh",
+]
