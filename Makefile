@@ -31,10 +31,10 @@ demo: $(STAMP) graphviz
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest -q
-	$(PY) -m ruff check symdiff tests examples
+	$(PY) -m ruff check symdiff tests examples benchmarks
 
 lint: $(STAMP)
-	$(PY) -m ruff check symdiff tests examples
+	$(PY) -m ruff check symdiff tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
