@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from .canonical import _exact_root, mul, pow_
 from .errors import ArityError, RegistryError, UnknownFunctionError
 from .nodes import Call as _Call
-from .nodes import Const, Expr, _exact_root, _text_digest, as_expr, make_call, mul, pow_
+from .nodes import Const, Expr, _text_digest, as_expr, make_call
 
 Partials = Callable[..., Sequence[Any]]
 
