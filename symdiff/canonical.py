@@ -34,6 +34,7 @@ from .nodes import (
 
 _ONE = Const(1)
 _MINUS_ONE = Const(-1)
+_MINUS_ONE_FLOAT = Const(-1.0)
 _PLAIN_FACTOR = (Var, Add, Pow, Call)
 
 
@@ -60,28 +61,32 @@ def add(*terms: Any) -> Expr:
     >>> str(add(x, y, x, 2, -2))
     '2*x + y'
     """
-    const: Number = 0
-    # rest -> [coefficient, the original term while it is the only one]
+    consts: list[Number] = []
+    # rest -> [coefficient, the original term]; once merged: [[coefficients], None]
     coeffs: dict[Expr, list] = {}
     for term in terms:
         term = as_expr(term)
         for part in term.args if type(term) is Add else (term,):
             if type(part) is Const:
-                const = _check_size(const + part.value)
+                consts.append(part.value)
                 continue
             coeff, rest = _split_coeff(part)
             seen = coeffs.get(rest)
             if seen is None:
                 coeffs[rest] = [coeff, part]
+            elif seen[1] is not None:
+                seen[0], seen[1] = [seen[0], coeff], None
             else:
-                seen[0] += coeff
-                seen[1] = None
-    out = [
-        orig if orig is not None else _with_coeff(_tidy(c), t)
-        for t, (c, orig) in coeffs.items()
-        if c != 0
-    ]
-    const = _tidy(const)
+                seen[0].append(coeff)
+    out = []
+    for rest, (coeff, orig) in coeffs.items():
+        if orig is not None:
+            out.append(orig)
+            continue
+        total = _tidy(_exact_sum(coeff))
+        if total != 0:
+            out.append(_with_coeff(total, rest))
+    const = _tidy(_exact_sum(consts)) if consts else 0
     if not out:
         return Const(const)
     if const != 0:
@@ -102,57 +107,80 @@ def mul(*factors: Any) -> Expr:
         fast = _mul_const_term(*factors)
         if fast is not None:
             return fast
-    coeff: Number = 1
-    num_exp: dict[Expr, Number] = {}
+    consts: list[Number] = []
+    num_exp: dict[Expr, list[Number]] = {}
     sym_exp: dict[Expr, list[Expr]] = {}
-    pending = list(factors)
-    while pending:
-        factor = as_expr(pending.pop())
+    for factor in factors:
+        factor = as_expr(factor)
         for part in factor.args if type(factor) is Mul else (factor,):
             kind = type(part)
             if kind is Const:
-                coeff = _check_size(coeff * part.value)
+                consts.append(part.value)
             elif kind is Pow:
                 base, exp = part.args
                 if type(exp) is Const:
-                    num_exp[base] = num_exp.get(base, 0) + exp.value
+                    num_exp.setdefault(base, []).append(exp.value)
                 else:
                     sym_exp.setdefault(base, []).append(exp)
             else:
-                num_exp[part] = num_exp.get(part, 0) + 1
-    if coeff == 0:
-        return Const(_tidy(coeff))
+                num_exp.setdefault(part, []).append(1)
+    if 0 in consts:
+        return Const(_tidy(_exact_prod(consts)))
     out: list[Expr] = []
     for base in list(num_exp) + [b for b in sym_exp if b not in num_exp]:
-        exps = sym_exp.get(base, [])
-        total = add(num_exp.get(base, 0), *exps) if exps else Const(_tidy(num_exp[base]))
+        numeric = _exact_sum(num_exp[base]) if base in num_exp else 0
+        exps = sym_exp.get(base)
+        total = add(numeric, *exps) if exps else Const(_tidy(numeric))
         factor = pow_(base, total)
         kind = type(factor)
         if kind is Const:
-            coeff = _check_size(coeff * factor.value)
+            consts.append(factor.value)
         elif kind is Mul:
             # (x*y)^n distributed, or a folded root like 2^(3/2) = 2*2^(1/2):
             # fold its coefficient, keep its other factors (already merged).
             if type(factor.args[0]) is Const:
-                coeff = _check_size(coeff * factor.args[0].value)
+                consts.append(factor.args[0].value)
                 out.extend(factor.args[1:])
             else:
                 out.extend(factor.args)
         else:
             out.append(factor)
-    coeff = _tidy(coeff)
+    coeff = _tidy(_exact_prod(consts)) if consts else 1
+    if coeff == 0 or not out:
+        return Const(coeff)
     if coeff == -1:
         coeff = -1  # -1.0*x is -x: the float adds nothing but a print form
-    if coeff == 0:
-        return Const(coeff)
-    if not out:
-        return Const(coeff)
     if len(out) == 1 and coeff == 1:
         return out[0]
     if _has_like_factors(out):
         return mul(coeff, *out)
     args = _sorted(out)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)
+
+
+def _exact_sum(values: list[Number]) -> Number:
+    """The sum whatever the order: floats are added exactly, then rounded once."""
+    if len(values) == 1:
+        return values[0]
+    if any(type(v) is float for v in values):
+        return _round(sum(Fraction(v) for v in values))
+    return _check_size(sum(values))
+
+
+def _exact_prod(values: list[Number]) -> Number:
+    """The product whatever the order: floats are multiplied exactly, then rounded once."""
+    if len(values) == 1:
+        return values[0]
+    if any(type(v) is float for v in values):
+        return _round(math.prod(Fraction(v) for v in values))
+    return _check_size(math.prod(values))
+
+
+def _round(exact: Fraction) -> float:
+    try:
+        return float(exact)
+    except OverflowError:
+        raise LimitError("a constant overflowed the float range while folding") from None
 
 
 def _mul_const_term(a: Any, b: Any) -> Expr | None:
@@ -190,40 +218,55 @@ def pow_(base: Any, exp: Any) -> Expr:
     'x^6'
     """
     base, exp = as_expr(base), as_expr(exp)
+    if exp is _MINUS_ONE_FLOAT and type(base) is not Const:
+        exp = _MINUS_ONE  # x^-1.0 is 1/x, as x^1.0 is x (a constant base folds to a float)
+    # (x^a)^n = x^(a*n): a loop, so nesting depth costs no recursion
+    while type(base) is Pow and _is_int(exp):
+        base, exp = base.args[0], mul(base.args[1], exp)
+    if type(base) is Mul and _is_int(exp):
+        return _distribute_int_power(base, exp)
     if type(exp) is Const:
         n = exp.value
         if n == 0:
             return Const(1 if not isinstance(n, float) else 1.0)
         if n == 1:
             return base
-        if n == -1 and isinstance(n, float):
-            exp = _MINUS_ONE  # x^-1.0 is 1/x, as x^1.0 is x
         if type(base) is Const:
             folded = _fold_pow(base.value, n)
             if folded is not None:
                 return folded
-        elif isinstance(n, int):
-            if type(base) is Pow:
-                return pow_(base.args[0], mul(base.args[1], exp))
-            if type(base) is Mul:
-                return mul(*[pow_(f, exp) for f in base.args])
     if type(base) is Const and base.value == 1:
         return base
     if type(base) is Call and base.fn.name == "exp" and base.args[0] is _ONE:
-        from .functions import call as _call  # e^u is exp(u)
-
-        return _call("exp", exp)
+        return call("exp", exp)  # e^u is exp(u)
     return _make(Pow, (base, exp))
+
+
+def _is_int(exp: Expr) -> bool:
+    return type(exp) is Const and type(exp.value) is int
+
+
+def _distribute_int_power(base: Expr, exp: Expr) -> Expr:
+    """``(x*y)^n = x^n*y^n`` for integer n, with a work list instead of recursion."""
+    factors: list[Expr] = []
+    work = [(f, exp) for f in base.args]
+    while work:
+        b, e = work.pop()
+        while type(b) is Pow and _is_int(e):
+            b, e = b.args[0], mul(b.args[1], e)
+        if type(b) is Mul and _is_int(e):
+            work.extend((f, e) for f in b.args)
+        else:
+            factors.append(pow_(b, e))
+    return mul(*factors)
 
 
 def _fold_pow(b: Number, n: Number) -> Expr | None:
     """``b ** n`` as a Const when it is real, finite and small; else None."""
     if isinstance(b, float) or isinstance(n, float):
-        if b == 0 and n < 0:
-            return None
-        if b < 0 and not float(n).is_integer():
-            return None
         try:
+            if (b == 0 and n < 0) or (b < 0 and not float(n).is_integer()):
+                return None
             value = float(b) ** float(n)
         except (OverflowError, ZeroDivisionError):
             return None
@@ -231,7 +274,8 @@ def _fold_pow(b: Number, n: Number) -> Expr | None:
     if b == 0:
         return Const(0) if n > 0 else None
     if isinstance(n, int):
-        if abs(n) * math.log2(max(abs(b.numerator), b.denominator, 2)) > MAX_CONST_BITS:
+        bits_per_power = math.log2(max(abs(b.numerator), b.denominator, 2))
+        if abs(n) > MAX_CONST_BITS or abs(n) * bits_per_power > MAX_CONST_BITS:
             return None
         return Const(Fraction(b) ** n)
     # rational exponent: fold only exact roots, 8^(2/3) = 4; b^(7/2) = b^3 * b^(1/2)
@@ -250,21 +294,27 @@ def _fold_pow(b: Number, n: Number) -> Expr | None:
 
 
 def _exact_root(value: Fraction, q: int) -> Fraction | None:
-    def root(n: int) -> int | None:
-        if n.bit_length() > MAX_CONST_BITS:
-            return None
-        r = round(n ** (1.0 / q)) if n < 2**1000 else None
-        if r is None:
-            return None
-        for cand in (r - 1, r, r + 1):
-            if cand >= 0 and cand**q == n:
-                return cand
-        return None
-
-    num, den = root(value.numerator), root(value.denominator)
+    """The exact q-th root of a non-negative rational, or None if it is irrational."""
+    num, den = _int_root(value.numerator, q), _int_root(value.denominator, q)
     if num is None or den is None:
         return None
     return Fraction(num, den)
+
+
+def _int_root(n: int, q: int) -> int | None:
+    if n in (0, 1):
+        return n
+    bits = n.bit_length()
+    if q >= bits or bits > MAX_CONST_BITS:
+        return None  # 2**q > n: no integer root but 0 and 1
+    # Newton's method on integers: exact for any size, no float overflow.
+    r = 1 << (bits // q + 1)
+    while True:
+        nxt = ((q - 1) * r + n // r ** (q - 1)) // q
+        if nxt >= r:
+            break
+        r = nxt
+    return r if r**q == n else None
 
 
 def _tidy(value: Number) -> Number:

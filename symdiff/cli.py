@@ -56,7 +56,7 @@ def _free(expr: Expr) -> tuple[str, ...]:
 
 
 def _format(value: float) -> str:
-    return f"{value:.15g}"
+    return f"{value + 0.0:.15g}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _cmd_eval(args: argparse.Namespace) -> str:

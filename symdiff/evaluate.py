@@ -66,7 +66,17 @@ def _as_value(name: str, value: Any) -> Value:
         return _as_value(name, np.asarray(value, dtype=float))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise EvaluationError(f"the value of {name!r} must be a real number or array, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise EvaluationError(f"the value of {name!r} is too large for a float") from None
+
+
+def _const_value(node: Const) -> float:
+    try:
+        return float(node.value)
+    except OverflowError:
+        raise EvaluationError(f"the constant {_show(node)} is too large for a float") from None
 
 
 def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
@@ -74,7 +84,7 @@ def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
     for node in order:
         kind = type(node)
         if kind is Const:
-            value = float(node.value)
+            value = _const_value(node)
         elif kind is Var:
             value = env[node.name]
         else:
@@ -95,14 +105,19 @@ def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
 class _ScalarOps:
     @staticmethod
     def add(args: list[float]) -> float:
-        return _finite(math.fsum(args) if len(args) > 2 else args[0] + args[1], "a sum")
+        # Left to right like the array path (math.fsum would differ from it, and
+        # raises on an intermediate overflow).
+        value = args[0]
+        for arg in args[1:]:
+            value += arg
+        return _finite(value, "a sum", args)
 
     @staticmethod
     def mul(args: list[float]) -> float:
         value = args[0]
         for arg in args[1:]:
             value *= arg
-        return _finite(value, "a product")
+        return _finite(value, "a product", args)
 
     @staticmethod
     def pow(base: float, exp: float, node: Expr) -> float:
@@ -123,13 +138,16 @@ class _ScalarOps:
         spec = node.fn
         try:
             value = spec.scalar(*args)
-        except (ValueError, ZeroDivisionError, OverflowError, ArithmeticError) as err:
+        except OverflowError:
+            where = ", ".join(repr(a) for a in args)
+            raise EvaluationError(f"{spec.name}({where}) overflows a float") from None
+        except (ValueError, ZeroDivisionError, ArithmeticError) as err:
             where = ", ".join(repr(a) for a in args)
             raise EvaluationError(f"{spec.name} is undefined at {where} ({err})") from None
         if isinstance(value, complex):
             where = ", ".join(repr(a) for a in args)
             raise EvaluationError(f"{spec.name}({where}) is not real")
-        return _finite(float(value), f"{spec.name}")
+        return _finite(float(value), spec.name, args)
 
 
 class _ArrayOps:
@@ -156,8 +174,9 @@ class _ArrayOps:
         return node.fn.numpy(*args)
 
 
-def _finite(value: float, what: str) -> float:
-    if math.isinf(value):
+def _finite(value: float, what: str, inputs: list[float]) -> float:
+    # Only a new infinity is an error: inf given as input propagates.
+    if math.isinf(value) and all(math.isfinite(a) for a in inputs):
         raise EvaluationError(f"{what} overflows to infinity")
     return value
 

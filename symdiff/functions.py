@@ -184,23 +184,37 @@ def register_function(
 
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise RegistryError(f"invalid function name {name!r}")
-    if name in CONSTANTS or (name in REGISTRY and not replace):
+    if (name in CONSTANTS and name not in REGISTRY) or (name in REGISTRY and not replace):
         raise RegistryError(f"function {name!r} is already registered (pass replace=True to replace it)")
     if not isinstance(arity, int) or isinstance(arity, bool) or arity < 0:
         raise RegistryError(f"arity of {name!r} must be a non-negative int, got {arity!r}")
     if not callable(scalar):
         raise RegistryError(f"the scalar kernel of {name!r} must be callable")
     if numpy is None:
-        numpy = np.vectorize(scalar, otypes=[float]) if arity else (lambda: scalar())
+        numpy = np.vectorize(_nan_on_error(scalar), otypes=[float]) if arity else (lambda: scalar())
     if latex is None:
         inner = ", ".join(f"{{{i}}}" for i in range(arity))
         latex = rf"\operatorname{{{{{name}}}}}" + (rf"\left({inner}\right)" if arity else "")
     spec = FunctionSpec(name, arity, scalar, numpy, deriv, latex, domain, fold)
     REGISTRY[name] = spec
+    if arity == 0:  # a named constant: printed bare, and a bare name parses back to it
+        CONSTANTS[name] = lambda: make_call(spec, ())
     return spec
 
 
 # -- float kernels that math lacks --------------------------------------------
+
+
+def _nan_on_error(scalar: Callable[..., float]) -> Callable[..., float]:
+    """A float kernel for arrays: a domain error gives nan, as NumPy's ufuncs do."""
+
+    def kernel(*args: float) -> float:
+        try:
+            return scalar(*args)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return math.nan
+
+    return kernel
 
 
 def _sigmoid(x: float) -> float:
@@ -219,7 +233,7 @@ def _softplus(x: float) -> float:
 
 
 def _step(x: float) -> float:
-    return 1.0 if x > 0 else 0.0
+    return 1.0 if x > 0 else 0.0 * x  # 0.0*x keeps nan, as np.heaviside does
 
 
 def _sign(x: float) -> float:
@@ -233,10 +247,14 @@ def _log(x: float) -> float:
 
 
 def _max(a: float, b: float) -> float:
+    if a != a or b != b:
+        return math.nan  # nan propagates, as in np.maximum
     return a if a >= b else b  # a tie picks a, like the derivative rule
 
 
 def _min(a: float, b: float) -> float:
+    if a != a or b != b:
+        return math.nan
     return a if a <= b else b
 
 
@@ -335,5 +353,4 @@ pi = register_function("pi", 0, lambda: math.pi, lambda: np.pi, None, r"\pi")
 
 _EXP = exp
 
-CONSTANTS["pi"] = lambda: make_call(pi, ())
 CONSTANTS["e"] = lambda: make_call(exp, (Const(1),))

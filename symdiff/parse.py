@@ -24,7 +24,7 @@ from .nodes import MAX_CONST_BITS, Const, Expr, Var, add, mul, pow_
 #: Longer input raises ``LimitError`` before lexing.
 MAX_INPUT_CHARS = 20_000_000
 #: An integer literal with more digits is refused (int() of it would be slow).
-MAX_INT_DIGITS = 4_000
+MAX_INT_DIGITS = 4_300  # Python's int-to-str limit; MAX_CONST_BITS then bounds the value
 #: Caret excerpts of longer source lines show a window around the spot.
 _EXCERPT_WIDTH = 72
 

@@ -76,7 +76,7 @@ def test_missing_variable_is_named():
         (F.sqrt(x), {"x": -1}, r"sqrt is undefined at -1\.0"),
         (1 / x, {"x": 0}, r"division by zero"),
         (F.asin(x), {"x": 2}, r"asin is undefined at 2\.0"),
-        (F.exp(x), {"x": 1000}, r"exp is undefined at 1000\.0 \(math range error\)"),
+        (F.exp(x), {"x": 1000}, r"exp\(1000\.0\) overflows a float"),
         (x * y, {"x": 1e200, "y": 1e200}, r"a product overflows to infinity"),
     ],
 )

@@ -163,3 +163,27 @@ def test_pi_and_e_constants():
     assert evaluate(pi, {}) == math.pi
     assert evaluate(F.lookup_constant("e"), {}) == math.e
     assert F.lookup_constant("x") is None
+
+
+def test_zero_arity_function_is_a_named_constant_that_reads_back():
+    from symdiff.parse import parse
+
+    tau = F.register_function("tau_t", 0, lambda: 2 * math.pi, replace=True)
+    assert parse("tau_t") is tau()
+    assert parse(str(2 * tau())) is 2 * tau()
+    assert evaluate(parse("tau_t/2"), {}) == math.pi
+
+
+def test_default_array_kernel_gives_nan_on_a_domain_error():
+    f = F.register_function("mylog_t", 1, math.log, replace=True)
+    got = evaluate(f(x), {"x": np.array([1.0, 0.0])})
+    assert got[0] == 0.0 and math.isnan(got[1])
+
+
+def test_scalar_kernels_propagate_nan_like_numpy():
+    nan = float("nan")
+    for name in ["max", "min", "step", "sign", "relu", "abs"]:
+        spec = F.lookup(name)
+        args = [nan, 2.0][: spec.arity]
+        assert math.isnan(spec.scalar(*args)), name
+        assert math.isnan(spec.numpy(*[np.array([a]) for a in args])[0]), name

@@ -195,7 +195,7 @@ def test_number_too_long():
     err = info.value
     first, excerpt, _ = str(err).split("\n")
     assert first == ("number too long at line 1, column 5; "
-                     "5,000 digits, the limit is 4,000 (symdiff.parse.MAX_INT_DIGITS)")
+                     "5,000 digits, the limit is 4,300 (symdiff.parse.MAX_INT_DIGITS)")
     # a long line is cut to a window around the spot, the caret still under it
     assert excerpt.startswith("x + 777") and excerpt.endswith("...") and len(excerpt) < 100
     assert caret_column(err) == 5
