@@ -61,7 +61,7 @@ def _format(value: float) -> str:
 
 def _cmd_eval(args: argparse.Namespace) -> str:
     expr = parse(args.expr)
-    values = parse_assignments(args.at) if args.at else {}
+    values = parse_assignments(",".join(args.at)) if args.at else {}
     return _format(evaluate(expr, values))
 
 
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evaluate EXPR with the variables given by --at.",
                        epilog='example: symdiff eval "x^2*y + y + 2" --at x=3,y=4')
     p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2*y + y + 2'")
-    p.add_argument("--at", metavar="X=V,...", help="variable values, e.g. x=3,y=4 (values may be pi/2 etc.)")
+    p.add_argument("--at", metavar="X=V,...", action="append",
+                   help="variable values, e.g. x=3,y=4 (values may be pi/2 etc.); may be repeated")
     p.set_defaults(run=_cmd_eval)
 
     p = sub.add_parser("simplify", help="print an expression in simplified canonical form",

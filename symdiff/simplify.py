@@ -19,6 +19,9 @@ from .nodes import Add, Call, Const, Expr, Mul, Pow, add, as_expr, mul, rebuild
 from .walk import postorder
 
 MAX_PASSES = 10
+#: c*(a + b + ...) is distributed only over sums this short: distributing over
+#: every level of 2*(x1 + 2*(x2 + ...)) would rebuild ever longer sums, O(n^2).
+MAX_DISTRIBUTE_TERMS = 32
 Rule = Callable[[Expr], "Expr | None"]
 
 
@@ -33,7 +36,12 @@ def _merge_exps(node: Expr) -> Expr | None:
 
 def _distribute_number(node: Expr) -> Expr | None:
     # c*(a + b) = c*a + c*b, so like terms can meet in the enclosing sum
-    if len(node.args) == 2 and type(node.args[0]) is Const and type(node.args[1]) is Add:
+    if (
+        len(node.args) == 2
+        and type(node.args[0]) is Const
+        and type(node.args[1]) is Add
+        and len(node.args[1].args) <= MAX_DISTRIBUTE_TERMS
+    ):
         coeff = node.args[0]
         return add(*[mul(coeff, term) for term in node.args[1].args])
     return None

@@ -41,3 +41,17 @@ def test_simplify_keeps_values_where_defined():
 def test_simplify_of_an_already_simple_expression_is_the_same_object():
     e = x**2 * y + y + 2
     assert simplify(e) is e
+
+
+def test_nested_numeric_factors_do_not_make_simplify_quadratic():
+    import time
+
+    from symdiff.parse import parse
+
+    text = "".join(f"x{i} - 1*(" for i in range(2000)) + "y" + ")" * 2000
+    e = parse(text)
+    start = time.perf_counter()
+    result = simplify(e)
+    assert time.perf_counter() - start < 10  # was about 40 s; a bound on blow-up, not a speed target
+    assert evaluate(result, {**{f"x{i}": 1e-3 for i in range(2000)}, "y": 0.0}) == pytest.approx(
+        evaluate(e, {**{f"x{i}": 1e-3 for i in range(2000)}, "y": 0.0}), rel=1e-9)
