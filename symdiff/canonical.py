@@ -49,6 +49,8 @@ def _split_coeff(term: Expr) -> tuple[Number, Expr]:
 def _with_coeff(coeff: Number, term: Expr) -> Expr:
     if coeff == 1:
         return term
+    if coeff == -1:
+        coeff = -1  # as in mul: -1.0*x is -x
     if type(term) is Mul:
         return _make(Mul, (Const(coeff),) + term.args)
     return _make(Mul, (Const(coeff), term))
