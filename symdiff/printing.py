@@ -129,6 +129,23 @@ def _split_mul(
     return negative, p, q, num, den
 
 
+def _factor_needs_parens(node: Expr) -> bool:
+    """A sum, product, negative or fractional constant as a factor, in text and LaTeX alike."""
+    kind = type(node)
+    return kind is Add or kind is Mul or (kind is Const and (node.value < 0 or type(node.value) is Fraction))
+
+
+def _sum_parts(node: Add) -> list:
+    """Work items of a sum, text and LaTeX alike: terms joined by ' + ', negative ones by ' - '."""
+    parts: list = []
+    for i, term in enumerate(_sum_terms(node)):
+        if _is_negative_term(term):
+            parts += [" - " if i else "-", (_NEG, term)]
+        else:
+            parts += [" + ", (_TOP, term)] if i else [(_TOP, term)]
+    return parts
+
+
 def _sum_terms(node: Expr) -> tuple[Expr, ...]:
     # The constant is stored first (sort rank 0); print it last.
     args = node.args
@@ -177,7 +194,7 @@ def _num_text(v: Any) -> str:
 def _text_parens(node: Expr, ctx: int) -> bool:
     kind = type(node)
     if ctx == _FACTOR:
-        return kind is Add or kind is Mul or (kind is Const and (node.value < 0 or type(node.value) is Fraction))
+        return _factor_needs_parens(node)
     if ctx == _BASE:
         return not (kind is Var or kind is Call or _is_plain_number(node))
     if ctx == _EXPO:
@@ -213,13 +230,7 @@ def _text_expand(item: tuple) -> Any:
     if kind is Const:
         return _num_text(node.value)
     if kind is Add:
-        parts: list = []
-        for i, term in enumerate(_sum_terms(node)):
-            if not _is_negative_term(term):
-                parts += [" + ", (_TOP, term)] if i else [(_TOP, term)]
-            else:
-                parts += [" - " if i else "-", (_NEG, term)]
-        return parts
+        return _sum_parts(node)
     if kind is Mul:
         return _text_mul(node, False)
     if kind is Pow:
@@ -452,7 +463,7 @@ def _template(spec_latex: str, arity: int) -> list:
 def _latex_parens(node: Expr, ctx: int) -> bool:
     kind = type(node)
     if ctx == _FACTOR:
-        return kind is Add or kind is Mul or (kind is Const and (node.value < 0 or type(node.value) is Fraction))
+        return _factor_needs_parens(node)
     if ctx == _BASE:
         if kind is Var:
             return False
@@ -486,13 +497,7 @@ def _latex_expand(item: tuple) -> Any:
     if kind is Const:
         return _latex_num(node.value)
     if kind is Add:
-        parts: list = []
-        for i, term in enumerate(_sum_terms(node)):
-            if _is_negative_term(term):
-                parts += [" - " if i else "-", (_NEG, term)]
-            else:
-                parts += [" + ", (_TOP, term)] if i else [(_TOP, term)]
-        return parts
+        return _sum_parts(node)
     if kind is Mul:
         return _latex_mul(node, False)
     if kind is Pow:
