@@ -46,11 +46,15 @@ def _split_coeff(term: Expr) -> tuple[Number, Expr]:
     return 1, term
 
 
+def _coefficient(value: Number) -> Number:
+    """The numeric factor of a product: -1.0 is -1, since -1.0*x has no other print form than -x."""
+    return -1 if value == -1 else value
+
+
 def _with_coeff(coeff: Number, term: Expr) -> Expr:
     if coeff == 1:
         return term
-    if coeff == -1:
-        coeff = -1  # as in mul: -1.0*x is -x
+    coeff = _coefficient(coeff)
     if type(term) is Mul:
         return _make(Mul, (Const(coeff),) + term.args)
     return _make(Mul, (Const(coeff), term))
@@ -150,8 +154,7 @@ def mul(*factors: Any) -> Expr:
     coeff = _tidy(_exact_prod(consts)) if consts else 1
     if coeff == 0 or not out:
         return Const(coeff)
-    if coeff == -1:
-        coeff = -1  # -1.0*x is -x: the float adds nothing but a print form
+    coeff = _coefficient(coeff)
     if len(out) == 1 and coeff == 1:
         return out[0]
     if _has_like_factors(out):
@@ -197,7 +200,8 @@ def _mul_const_term(a: Any, b: Any) -> Expr | None:
         return Const(_tidy(value))
     if value == 1:
         return b
-    return _make(Mul, (_MINUS_ONE if value == -1 else a, b))
+    coeff = _coefficient(value)
+    return _make(Mul, (a if coeff is value else Const(coeff), b))
 
 
 def _has_like_factors(factors: list[Expr]) -> bool:
