@@ -6,8 +6,14 @@
 42.0
 """
 
+# nodes first: canonical.py and nodes.py import each other, and nodes must start
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
+
+# isort: split
+from .diff import diff, gradient, hessian, jacobian
 from .errors import (
     ArityError,
+    DifferentiationError,
     EvaluationError,
     LimitError,
     ParseError,
@@ -41,7 +47,6 @@ from .functions import (
     tan,
     tanh,
 )
-from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
 from .parse import parse
 from .printing import latex
 from .simplify import simplify
@@ -50,9 +55,10 @@ from .walk import free_vars, size
 __version__ = "0.1.0"
 
 __all__ = [
-    "Add", "ArityError", "Call", "Const", "EvaluationError", "Expr", "FunctionSpec", "LimitError", "Mul",
-    "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError", "UnknownFunctionError", "Var",
-    "abs", "acos", "asin", "atan", "cos", "cosh", "evaluate", "exp", "free_vars", "latex", "log", "max",
-    "min", "parse", "register_function", "relu", "sigmoid", "sign", "simplify", "sin", "sinh", "size",
-    "softplus", "sqrt", "step", "symbols", "tan", "tanh",
+    "Add", "ArityError", "Call", "Const", "DifferentiationError", "EvaluationError", "Expr", "FunctionSpec",
+    "LimitError", "Mul", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
+    "UnknownFunctionError", "Var",
+    "abs", "acos", "asin", "atan", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "gradient", "hessian",
+    "jacobian", "latex", "log", "max", "min", "parse", "register_function", "relu", "sigmoid", "sign",
+    "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols", "tan", "tanh",
 ]

@@ -124,7 +124,8 @@ def _split_mul(
     if negative:
         coeff = -coeff
     p, q = (coeff.numerator, coeff.denominator) if type(coeff) is Fraction else (coeff, 1)
-    num = [f for f in rest if not in_den(f)]
+    # sums last, as people write them: sigmoid(x)*(1 - sigmoid(x)), 2*x*(x + 1)
+    num = [f for f in rest if not in_den(f) and type(f) is not Add] + [f for f in rest if type(f) is Add]
     den = [f for f in rest if in_den(f)]
     return negative, p, q, num, den
 
@@ -147,9 +148,15 @@ def _sum_parts(node: Add) -> list:
 
 
 def _sum_terms(node: Expr) -> tuple[Expr, ...]:
-    # The constant is stored first (sort rank 0); print it last.
+    # The constant is stored first (sort rank 0); print it last, unless every
+    # term before it is negative: a positive term leads, as in 1 - tanh(x)^2.
     args = node.args
-    return args[1:] + args[:1] if type(args[0]) is Const else args
+    terms = args[1:] + args[:1] if type(args[0]) is Const else args
+    if _is_negative_term(terms[0]):
+        for i, term in enumerate(terms):
+            if not _is_negative_term(term):
+                return (term, *terms[:i], *terms[i + 1 :])
+    return terms
 
 
 def _run(root: Expr, expand: Callable[[tuple], Any], var_text: Callable[[str], str]) -> list:

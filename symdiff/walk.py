@@ -7,7 +7,7 @@ on the default recursion limit and shared subexpressions cost nothing extra.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any, TypeVar
 
 from .nodes import Expr, Var
@@ -15,8 +15,11 @@ from .nodes import Expr, Var
 T = TypeVar("T")
 
 
-def postorder(roots: Expr | Iterable[Expr]) -> list[Expr]:
+def postorder(roots: Expr | Iterable[Expr], done: Container[Expr] = ()) -> list[Expr]:
     """The distinct nodes under ``roots``, each after all of its arguments.
+
+    Nodes in ``done`` (say, a memo filled by an earlier walk) are left out
+    together with everything below them that is only reachable through them.
 
     >>> x = Var("x")
     >>> [str(n) for n in postorder((x + 1) * (x + 1))]
@@ -27,14 +30,14 @@ def postorder(roots: Expr | Iterable[Expr]) -> list[Expr]:
     seen: set[int] = set()
     order: list[Expr] = []
     for root in roots:
-        if id(root) in seen:
+        if id(root) in seen or root in done:
             continue
         seen.add(id(root))
         stack = [(root, iter(root.args))]
         while stack:
             node, children = stack[-1]
             for child in children:
-                if id(child) not in seen:
+                if id(child) not in seen and child not in done:
                     seen.add(id(child))
                     stack.append((child, iter(child.args)))
                     break

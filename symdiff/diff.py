@@ -1,0 +1,294 @@
+"""Derivatives as expressions: ``diff`` (forward), ``gradient`` (reverse), ``jacobian``, ``hessian``.
+
+``diff`` applies one rule per node kind, bottom-up over the DAG, memoized per
+node for one variable, so the derivative of an N-node DAG adds O(N) nodes.
+``gradient`` runs the chain rule the other way, from the output back to the
+leaves (``adjoint[child] += adjoint[node] * d node / d child``), and so gets
+every partial in one pass that shares one DAG, whatever the number of
+variables. ``hessian`` differentiates that shared gradient forward, one
+variable at a time with one memo across all its entries.
+
+Function nodes take their partials from the registry (``FunctionSpec.partials``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import DifferentiationError
+from .functions import log
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
+from .walk import free_vars, postorder
+
+_ZERO = Const(0)
+_ONE = Const(1)
+
+
+class _Product:
+    """The product ``factor * rest`` before it is built; ``rest`` is an Expr or another _Product.
+
+    The chain rule multiplies one partial onto the derivative below it. Built
+    eagerly, each of those products would flatten an ever longer canonical Mul,
+    O(depth^2) for sin(sin(...sin(x)...)); kept as a linked list and built
+    once, where a sum or the caller needs the expression, the chain is linear.
+    """
+
+    __slots__ = ("factor", "rest", "value")
+
+    def __init__(self, factor: Expr, rest: Expr | _Product) -> None:
+        self.factor = factor
+        self.rest = rest
+        self.value: Expr | None = None
+
+
+Lazy = Expr | _Product
+
+
+def _is_zero(d: Lazy) -> bool:
+    return type(d) is Const and d.value == 0
+
+
+def _times(factor: Expr, d: Lazy) -> Lazy:
+    if _is_zero(d) or _is_zero(factor):
+        return _ZERO
+    if factor is _ONE:
+        return d
+    if type(d) is Const:
+        return mul(factor, d)
+    return _Product(factor, d)
+
+
+def _build(d: Lazy) -> Expr:
+    if type(d) is not _Product:
+        return d
+    factors = []
+    cell: Lazy = d
+    while type(cell) is _Product and cell.value is None:
+        factors.append(cell.factor)
+        cell = cell.rest
+    factors.append(cell.value if type(cell) is _Product else cell)
+    d.value = mul(*factors)
+    return d.value
+
+
+class _Forward:
+    """d/d``var`` of any number of roots, sharing one memo (node -> derivative)."""
+
+    def __init__(self, var: Var) -> None:
+        self.var = var
+        self.memo: dict[Expr, Lazy] = {}
+
+    def __call__(self, root: Expr) -> Expr:
+        memo = self.memo
+        for node in postorder(root, done=memo):
+            memo[node] = self._rule(node, [memo[a] for a in node.args])
+        return _build(memo[root])
+
+    def _rule(self, node: Expr, ds: list[Lazy]) -> Lazy:
+        kind = type(node)
+        if kind is Var:
+            return _ONE if node is self.var else _ZERO
+        moving = [i for i, d in enumerate(ds) if not _is_zero(d)]
+        if not moving:
+            return _ZERO
+        args = node.args
+        if kind is Add:
+            return add(*[_build(ds[i]) for i in moving])
+        if kind is Mul:
+            if len(moving) == 1:
+                i = moving[0]
+                return _times(mul(*args[:i], *args[i + 1 :]), ds[i])
+            return add(*[mul(*args[:i], *args[i + 1 :], _build(ds[i])) for i in moving])
+        if kind is Pow:
+            return _pow_rule(node, ds[0], ds[1])
+        partials = node.fn.partials(args)
+        if len(moving) == 1:
+            return _times(partials[moving[0]], ds[moving[0]])
+        return add(*[mul(partials[i], _build(ds[i])) for i in moving])
+
+
+def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
+    base, exponent = node.args
+    if _is_zero(de):
+        # (u^c)' = c*u^(c-1)*u'
+        return _times(mul(exponent, pow_(base, add(exponent, -1))), db)
+    if _is_zero(db):
+        # (c^v)' = c^v*log(c)*v'
+        return _times(mul(node, log(base)), de)
+    # (u^v)' = u^v*(v'*log(u) + v*u'/u)
+    return mul(node, add(mul(_build(de), log(base)), mul(exponent, _build(db), pow_(base, -1))))
+
+
+def _as_input(expr: Any) -> Expr:
+    if isinstance(expr, str):
+        from .parse import parse
+
+        return parse(expr)
+    return as_expr(expr)
+
+
+def _as_var(item: Any) -> Var:
+    if type(item) is Var:
+        return item
+    if isinstance(item, str):
+        if not item.strip():
+            raise DifferentiationError("cannot differentiate with respect to an empty variable name")
+        return Var(item.strip())
+    what = str(item) if isinstance(item, Expr) else f"{item!r} ({type(item).__name__})"
+    raise DifferentiationError(f"can only differentiate with respect to a variable, not {what}")
+
+
+def _is_count(item: Any) -> bool:
+    return isinstance(item, int) and not isinstance(item, bool)
+
+
+def _check_count(count: Any, var: Var) -> int:
+    if not _is_count(count):
+        raise DifferentiationError(f"the order for {var.name} must be an integer, not {count!r}")
+    if count < 0:
+        raise DifferentiationError(f"the order for {var.name} must be 0 or more, not {count}")
+    return count
+
+
+def _read_spec(expr: Expr, spec: Sequence[Any]) -> list[tuple[Var, int]]:
+    """SymPy's ``diff`` arguments as (variable, order) pairs: ``x, 2, y`` or ``(x, 2), y``."""
+    if not spec:
+        names = free_vars(expr)
+        if len(names) > 1:
+            raise DifferentiationError(
+                f"say which variable to differentiate by: the expression has several ({', '.join(names)})"
+            )
+        return [(Var(n), 1) for n in names]
+    pairs: list[tuple[Var, int]] = []
+    i = 0
+    while i < len(spec):
+        item = spec[i]
+        if isinstance(item, tuple) and len(item) == 2:
+            var = _as_var(item[0])
+            pairs.append((var, _check_count(item[1], var)))
+            i += 1
+            continue
+        if _is_count(item):
+            raise DifferentiationError(f"an order ({item}) must follow a variable")
+        var = _as_var(item)
+        if i + 1 < len(spec) and _is_count(spec[i + 1]):
+            pairs.append((var, _check_count(spec[i + 1], var)))
+            i += 2
+        else:
+            pairs.append((var, 1))
+            i += 1
+    return pairs
+
+
+def diff(expr: Expr | str, *spec: Any) -> Expr:
+    """The derivative, SymPy style: ``diff(f, x)``, ``diff(f, "x", 2)``, ``diff(f, x, y)``.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y = symbols("x y")
+    >>> str(diff(x**3 * y, x)), str(diff(x**3 * y, x, 2, y))
+    ('3*x^2*y', '6*x')
+    """
+    expr = _as_input(expr)
+    for var, count in _read_spec(expr, spec):
+        for _ in range(count):
+            expr = _Forward(var)(expr)
+    return expr
+
+
+def _var_list(expr: Any, vars: Any) -> list[Var]:
+    if vars is None:
+        return [Var(n) for n in free_vars(expr)]
+    if isinstance(vars, str):
+        vars = vars.replace(",", " ").split()
+        if not vars:
+            raise DifferentiationError("cannot differentiate with respect to an empty variable name")
+    elif isinstance(vars, Var) or not isinstance(vars, Iterable):
+        vars = [vars]
+    return [_as_var(v) for v in vars]
+
+
+def gradient(expr: Expr | str, vars: Any = None) -> list[Expr]:
+    """All first partials, by reverse accumulation in one pass; ``vars`` defaults to ``free_vars``.
+
+    >>> from symdiff.parse import parse
+    >>> [str(g) for g in gradient(parse("x^2*y + y + 2"), ["x", "y"])]
+    ['2*x*y', 'x^2 + 1']
+    """
+    expr = _as_input(expr)
+    targets = _var_list(expr, vars)
+    wanted = set(targets)
+    order = postorder(expr)
+    relevant: set[Expr] = set()
+    for node in order:
+        if node in wanted or any(a in relevant for a in node.args):
+            relevant.add(node)
+    adjoints: dict[Expr, list[Lazy]] = {expr: [_ONE]} if expr in relevant else {}
+    found: dict[Var, Expr] = {}
+    for node in reversed(order):
+        parts = adjoints.pop(node, None)
+        if parts is None:
+            continue
+        adjoint = parts[0] if len(parts) == 1 else add(*[_build(p) for p in parts])
+        if type(node) is Var:
+            found[node] = _build(adjoint)
+            continue
+        for child, partial in _local_partials(node, relevant):
+            contribution = _times(partial, adjoint)
+            if not _is_zero(contribution):
+                adjoints.setdefault(child, []).append(contribution)
+    return [found.get(v, _ZERO) for v in targets]
+
+
+def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:
+    """(child, d node / d child) for the children that lead to a wanted variable."""
+    args = node.args
+    kind = type(node)
+    if kind is Add:
+        return [(a, _ONE) for a in args if a in relevant]
+    if kind is Mul:
+        return [(a, mul(*args[:i], *args[i + 1 :])) for i, a in enumerate(args) if a in relevant]
+    if kind is Pow:
+        base, exponent = args
+        out = []
+        if base in relevant:
+            out.append((base, mul(exponent, pow_(base, add(exponent, -1)))))
+        if exponent in relevant:
+            out.append((exponent, mul(node, log(base))))
+        return out
+    if kind is Call:
+        partials = node.fn.partials(args)
+        return [(a, p) for a, p in zip(args, partials, strict=True) if a in relevant]
+    return []
+
+
+def jacobian(exprs: Iterable[Expr | str], vars: Any = None) -> list[list[Expr]]:
+    """One gradient row per expression; ``vars`` defaults to the free variables of them all.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y = symbols("x y")
+    >>> [[str(d) for d in row] for row in jacobian([x * y, x + y], [x, y])]
+    [['y', 'x'], ['1', '1']]
+    """
+    exprs = [_as_input(e) for e in exprs]
+    targets = _var_list(exprs, vars)
+    return [gradient(e, targets) for e in exprs]
+
+
+def hessian(expr: Expr | str, vars: Any = None) -> list[list[Expr]]:
+    """Second partials: the gradient differentiated once more, each (i, j) once and mirrored.
+
+    >>> from symdiff.parse import parse
+    >>> [[str(h) for h in row] for row in hessian(parse("x^2*y + y + 2"), ["x", "y"])]
+    [['2*y', '2*x'], ['2*x', '0']]
+    """
+    expr = _as_input(expr)
+    targets = _var_list(expr, vars)
+    first = gradient(expr, targets)
+    n = len(targets)
+    rows: list[list[Expr]] = [[_ZERO] * n for _ in range(n)]
+    for j, var in enumerate(targets):
+        forward = _Forward(var)
+        for i in range(j, n):
+            rows[i][j] = rows[j][i] = forward(first[i])
+    return rows
