@@ -7,13 +7,17 @@ Any ``SymdiffError`` or bad option ends in one line on stderr and exit status
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import __version__
-from .errors import SymdiffError
+from .diff import diff, gradient, hessian
+from .errors import EvaluationError, SymdiffError
 from .evaluate import evaluate
-from .nodes import Expr
+from .nodes import Expr, Var
 from .parse import parse
 from .printing import latex
 from .simplify import simplify
@@ -59,15 +63,176 @@ def _format(value: float) -> str:
     return f"{value + 0.0:.15g}"  # + 0.0 turns -0.0 into 0.0
 
 
+def _latex_number(value: float) -> str:
+    if not math.isfinite(value):
+        return r"\mathrm{NaN}" if math.isnan(value) else ("-" if value < 0 else "") + r"\infty"
+    mantissa, e, power = _format(value).partition("e")
+    return rf"{mantissa} \cdot 10^{{{int(power)}}}" if e else mantissa
+
+
+def _json_number(value: float) -> float | str:
+    # strict JSON has no NaN or Infinity: those become the strings "nan", "inf", "-inf"
+    return value + 0.0 if math.isfinite(value) else _format(value)
+
+
+def _nested(fn: Callable[[Any], Any], item: Any) -> Any:
+    """``fn`` applied to every entry of an item, a list or a matrix (lists of lists)."""
+    if isinstance(item, list):
+        return [_nested(fn, x) for x in item]
+    return fn(item)
+
+
+def _show(item: Any, style: str) -> str:
+    """An expression or a number, or a matrix of them, as text (``[[a, b], [c, d]]``) or LaTeX (``pmatrix``)."""
+    if isinstance(item, list):
+        if style == "latex":
+            rows = r" \\ ".join(" & ".join(_show(x, style) for x in row) for row in item)
+            return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
+        return "[" + ", ".join(_show(x, style) for x in item) + "]"
+    if isinstance(item, Expr):
+        return latex(item) if style == "latex" else str(item)
+    return _latex_number(item) if style == "latex" else _format(item)
+
+
+def _var_names(text: str) -> list[str]:
+    """The value of ``--wrt``: variable names separated by commas (argparse ``type``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("no variable names given; expected names separated by commas, e.g. x,y")
+    names = [item.strip() for item in text.split(",")]
+    where = f" in {text.strip()!r}" if len(names) > 1 else ""
+    for name in names:
+        if not name:
+            raise argparse.ArgumentTypeError(f"empty variable name{where}")
+        try:
+            ok = type(parse(name)) is Var  # the grammar's NAME, and not a constant such as pi or e
+        except SymdiffError:
+            ok = False
+        if not ok:
+            raise argparse.ArgumentTypeError(f"{name!r} is not a variable name{where}")
+    return names
+
+
+def _order(text: str) -> int:
+    """The value of ``--order`` (argparse ``type``)."""
+    text = text.strip()
+    if not text.isdecimal():
+        raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got {text!r}")
+    return int(text)
+
+
+def _read_wrt(args: argparse.Namespace, expr: Expr, *, mixed: bool) -> list[str]:
+    """``--wrt``, or by default the free variables (``mixed``: diff's one variable, repeats allowed)."""
+    if args.wrt is None:
+        names = list(_free(expr))
+        if not names or (mixed and len(names) > 1):
+            which = f"several variables ({', '.join(names)})" if names else "no variables"
+            raise _Usage(f"EXPR has {which}; say which to differentiate by with --wrt, e.g. --wrt x")
+        return names
+    if not mixed:
+        for i, name in enumerate(args.wrt):
+            if name in args.wrt[:i]:
+                raise _Usage(f"argument --wrt: variable {name!r} is listed twice")
+    return args.wrt
+
+
+def _read_point(args: argparse.Namespace, expr: Expr) -> dict[str, float] | None:
+    """The ``--at`` values (None without ``--at``); every variable of ``expr`` must have one."""
+    if not args.at:
+        return None
+    point = parse_assignments(",".join(args.at))
+    for name in _free(expr):
+        if name not in point:
+            raise EvaluationError(f"no value given for variable {name!r}")
+    return point
+
+
+def _style(args: argparse.Namespace) -> str:
+    return "latex" if args.latex else "text"
+
+
+def _label(steps: Sequence[str], style: str) -> str:
+    """The name of a derivative of f, one variable name per differentiation, in text or LaTeX.
+
+    >>> _label(["x"], "text"), _label(["x", "x", "y"], "text"), _label([], "text")
+    ('df/dx', 'd^3f/dx^2 dy', 'f')
+    >>> print(_label(["x", "y"], "latex"))
+    \\frac{\\partial^{2} f}{\\partial x \\partial y}
+    """
+    runs: list[list[Any]] = []
+    for name in steps:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    n = len(steps)
+    if not n:
+        return "f"
+    if style == "latex":
+        top = r"\partial f" if n == 1 else rf"\partial^{{{n}}} f"
+        bottom = " ".join(rf"\partial {latex(Var(v))}" + (f"^{{{k}}}" if k > 1 else "") for v, k in runs)
+        return rf"\frac{{{top}}}{{{bottom}}}"
+    top = "df" if n == 1 else f"d^{n}f"
+    return top + "/" + " ".join(f"d{v}" + (f"^{k}" if k > 1 else "") for v, k in runs)
+
+
+def _report(args: argparse.Namespace, expr: Expr, wrt: list[str], names: str | list[str], result: Any,
+            key: str, extra: dict[str, Any] | None = None) -> str:
+    """The output of diff, grad and hessian: ``NAME = RESULT`` lines (plus `` = VALUE`` with ``--at``) or JSON.
+
+    ``result`` is an expression, a list or a matrix of them; ``names`` is its one
+    name, or one name per entry of a list (one line each). The JSON object has the
+    result under ``key`` and, with ``--at``, ``"at"`` and ``"value"`` or ``"values"``.
+    """
+    point = _read_point(args, expr)
+    values = None if point is None else _nested(lambda e: evaluate(e, point), result)
+    if args.json:
+        out: dict[str, Any] = {"expression": str(expr), "wrt": wrt, **(extra or {}), key: _nested(str, result)}
+        if point is not None:
+            out["at"] = {name: _json_number(v) for name, v in point.items()}
+            out["value" if isinstance(result, Expr) else "values"] = _nested(_json_number, values)
+        return json.dumps(out, allow_nan=False)
+    style = _style(args)
+    if isinstance(names, str):  # one line for the whole result
+        names, result, values = [names], [result], None if values is None else [values]
+    return "\n".join(
+        f"{name} = {_show(item, style)}" + ("" if values is None else f" = {_show(values[i], style)}")
+        for i, (name, item) in enumerate(zip(names, result, strict=True))
+    )
+
+
 def _cmd_eval(args: argparse.Namespace) -> str:
     expr = parse(args.expr)
-    values = parse_assignments(",".join(args.at)) if args.at else {}
-    return _format(evaluate(expr, values))
+    return _format(evaluate(expr, _read_point(args, expr) or {}))
 
 
 def _cmd_simplify(args: argparse.Namespace) -> str:
     expr = simplify(parse(args.expr))
     return latex(expr) if args.latex else str(expr)
+
+
+def _cmd_diff(args: argparse.Namespace) -> str:
+    expr = parse(args.expr)
+    wrt = _read_wrt(args, expr, mixed=True)
+    if args.order is not None and len(wrt) > 1:
+        raise _Usage("argument --order: give a single --wrt variable with --order; "
+                     "for a mixed partial repeat the names, e.g. --wrt x,x,y")
+    steps = wrt * (1 if args.order is None else args.order)
+    derivative = diff(expr, *steps) if steps else expr  # diff(expr) alone would pick a variable itself
+    return _report(args, expr, wrt, _label(steps, _style(args)), derivative, "derivative", {"order": len(steps)})
+
+
+def _cmd_grad(args: argparse.Namespace) -> str:
+    expr = parse(args.expr)
+    wrt = _read_wrt(args, expr, mixed=False)
+    labels = [_label([v], _style(args)) for v in wrt]
+    return _report(args, expr, wrt, labels, gradient(expr, wrt), "gradient")
+
+
+def _cmd_hessian(args: argparse.Namespace) -> str:
+    expr = parse(args.expr)
+    wrt = _read_wrt(args, expr, mixed=False)
+    names = ", ".join(_show(Var(v), _style(args)) for v in wrt)
+    return _report(args, expr, wrt, f"H({names})", hessian(expr, wrt), "hessian")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +261,77 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expr", metavar="EXPR", help="the expression")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
     p.set_defaults(run=_cmd_simplify)
+
+    _calculus_parser(sub, "diff", "print a derivative", _cmd_diff, _DIFF_HELP, mixed=True)
+    _calculus_parser(sub, "grad", "print the gradient (all first partial derivatives)", _cmd_grad, _GRAD_HELP)
+    _calculus_parser(sub, "hessian", "print the Hessian matrix (all second partial derivatives)", _cmd_hessian,
+                     _HESSIAN_HELP)
     return parser
+
+
+_OUTPUT_HELP = """
+output: f stands for EXPR; df/dx is its derivative by x, d^2f/dx^2 the second,
+  d^2f/dx dy the derivative by x and then by y. Each result is one line
+  NAME = RESULT, or NAME = RESULT = VALUE with --at (numbers as 'symdiff eval'
+  prints them). --latex prints the same lines in LaTeX. --json prints one JSON
+  object instead, with the keys
+    {keys}
+  Numbers are JSON numbers, except NaN and infinities: "nan", "inf", "-inf".
+"""
+_DIFF_HELP = (
+    "Differentiate EXPR by the --wrt variable(s), --order times (default once).",
+    _OUTPUT_HELP.format(keys='"expression", "wrt", "order" (the total), "derivative"; with --at "at", "value"')
+    + """
+examples:
+  $ symdiff diff "x^3" --order 2
+  d^2f/dx^2 = 6*x
+  $ symdiff diff "(x+y)^2" --wrt x --at x=5,y=-6
+  df/dx = 2*(x + y) = -2
+  $ symdiff diff "x^2*y" --wrt x,y
+  d^2f/dx dy = 2*x
+""",
+)
+_GRAD_HELP = (
+    "Differentiate EXPR by each --wrt variable (default: all its variables, sorted), one line each.",
+    _OUTPUT_HELP.format(keys='"expression", "wrt", "gradient"; with --at "at", "values" (lists in --wrt order)')
+    + """
+example:
+  $ symdiff grad "x^2*y + y + 2" --at x=3,y=4
+  df/dx = 2*x*y = 24
+  df/dy = x^2 + 1 = 10
+""",
+)
+_HESSIAN_HELP = (
+    "The matrix of second partial derivatives of EXPR, H(x, y) with rows and columns in --wrt order "
+    "(default: all its variables, sorted). Text prints it as a list of rows, LaTeX as a pmatrix.",
+    _OUTPUT_HELP.format(keys='"expression", "wrt", "hessian"; with --at "at", "values" (lists of rows)')
+    + """
+example:
+  $ symdiff hessian "x^2*y + y + 2" --at x=3,y=4
+  H(x, y) = [[2*y, 2*x], [2*x, 0]] = [[8, 6], [6, 0]]
+""",
+)
+
+
+def _calculus_parser(sub: Any, name: str, summary: str, run: Callable[[argparse.Namespace], str],
+                     help_text: tuple[str, str], mixed: bool = False) -> argparse.ArgumentParser:
+    """A subcommand with the options of diff, grad and hessian: EXPR, --wrt (--order), --at, --latex | --json."""
+    description, epilog = help_text
+    p = sub.add_parser(name, help=summary, description=description, epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2*y + y + 2'")
+    p.add_argument("--wrt", metavar="X,...", type=_var_names,
+                   help="variables separated by commas" + (", applied in turn (a mixed partial)" if mixed else "")
+                   + "; default: the variables of EXPR" + (" (if it has just one)" if mixed else ""))
+    if mixed:
+        p.add_argument("--order", metavar="N", type=_order, help="differentiate N times (default 1; 0 gives EXPR)")
+    p.add_argument("--at", metavar="X=V,...", action="append",
+                   help="also evaluate at this point, e.g. x=3,y=4 (values may be pi/2 etc.); may be repeated")
+    style = p.add_mutually_exclusive_group()
+    style.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    style.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+    return p
 
 
 def _protect_negative_expressions(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:

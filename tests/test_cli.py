@@ -1,6 +1,8 @@
 """The symdiff command, end to end: outputs, help, and one-line errors with exit 2."""
 
+import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import symdiff
-from symdiff.cli import main, parse_assignments
+from symdiff.cli import _json_number, _latex_number, main, parse_assignments
 
 
 def run(capsys, *argv):
@@ -35,11 +37,84 @@ def run(capsys, *argv):
         (["simplify", "-(x+1)"], "-x - 1\n"),
         (["simplify", "x^2*y + y + 2", "--latex"], "x^{2} y + y + 2\n"),
         (["simplify", "e^x*e^y", "--latex"], "e^{x + y}\n"),
+        (["diff", "(x+y)^2", "--wrt", "x", "--at", "x=5,y=-6"], "df/dx = 2*(x + y) = -2\n"),
+        (["diff", "sigmoid(x)", "--wrt", "x"], "df/dx = sigmoid(x)*(1 - sigmoid(x))\n"),
+        (["diff", "sigmoid(x)", "--at", "x=0"], "df/dx = sigmoid(x)*(1 - sigmoid(x)) = 0.25\n"),
+        (["diff", "x^x", "--wrt", "x"], "df/dx = x^x*(log(x) + 1)\n"),
+        (["diff", "x^3", "--wrt", "x", "--order", "2"], "d^2f/dx^2 = 6*x\n"),
+        (["diff", "x^3", "--order", "2", "--at", "x=3"], "d^2f/dx^2 = 6*x = 18\n"),
+        (["diff", "x^3", "--order", "0"], "f = x^3\n"),
+        (["diff", "-x^3", "--wrt", "x"], "df/dx = -3*x^2\n"),
+        (["diff", "x^2*y + y + 2", "--wrt", "x,y"], "d^2f/dx dy = 2*x\n"),
+        (["diff", "x^2*y", "--wrt", "x, x ,y", "--at", "x=1,y=1"], "d^3f/dx^2 dy = 2 = 2\n"),
+        (["diff", "x*y", "--wrt", "z"], "df/dz = 0\n"),
+        (["diff", "x1^3", "--order", "2"], "d^2f/dx1^2 = 6*x1\n"),
+        (["diff", "sigmoid(x)", "--at", "x=0", "--latex"],
+         r"\frac{\partial f}{\partial x} = \sigma\left(x\right) \left(1 - \sigma\left(x\right)\right) = 0.25" "\n"),
+        (["diff", "x^2*y", "--wrt", "x,x,y", "--latex"], r"\frac{\partial^{3} f}{\partial x^{2} \partial y} = 2" "\n"),
+        (["diff", "alpha^2", "--latex"], r"\frac{\partial f}{\partial \alpha} = 2 \alpha" "\n"),
+        (["grad", "x^2*y + y + 2", "--wrt", "x,y", "--at", "x=3,y=4"], "df/dx = 2*x*y = 24\ndf/dy = x^2 + 1 = 10\n"),
+        (["grad", "x^2*y + y + 2"], "df/dx = 2*x*y\ndf/dy = x^2 + 1\n"),
+        (["grad", "x^2*y + y + 2", "--wrt", "y,x,z"], "df/dy = x^2 + 1\ndf/dx = 2*x*y\ndf/dz = 0\n"),
+        (["grad", "x^2*y + y + 2", "--at", "x=3,y=4", "--latex"],
+         r"\frac{\partial f}{\partial x} = 2 x y = 24" "\n" r"\frac{\partial f}{\partial y} = x^{2} + 1 = 10" "\n"),
+        (["grad", "x^2*y", "--at", "x=1e-200,y=3", "--latex"],
+         r"\frac{\partial f}{\partial x} = 2 x y = 6 \cdot 10^{-200}" "\n"
+         r"\frac{\partial f}{\partial y} = x^{2} = 0" "\n"),
+        (["hessian", "x^2*y + y + 2"], "H(x, y) = [[2*y, 2*x], [2*x, 0]]\n"),
+        (["hessian", "x^2*y + y + 2", "--wrt", "x,y", "--at", "x=3,y=4"],
+         "H(x, y) = [[2*y, 2*x], [2*x, 0]] = [[8, 6], [6, 0]]\n"),
+        (["hessian", "x^2*y + y + 2", "--wrt", "y,x"], "H(y, x) = [[0, 2*x], [2*x, 2*y]]\n"),
+        (["hessian", "x^3", "--at", "x=-1"], "H(x) = [[6*x]] = [[-6]]\n"),
+        (["hessian", "x^2*y + y + 2", "--at", "x=3,y=4", "--latex"],
+         r"H(x, y) = \begin{pmatrix} 2 y & 2 x \\ 2 x & 0 \end{pmatrix} = \begin{pmatrix} 8 & 6 \\ 6 & 0 \end{pmatrix}"
+         "\n"),
+        (["hessian", "alpha*x1", "--latex"], r"H(\alpha, x_{1}) = \begin{pmatrix} 0 & 1 \\ 1 & 0 \end{pmatrix}" "\n"),
     ],
 )
 def test_commands_print_results(capsys, argv, expected):
     status, out, err = run(capsys, *argv)
     assert (status, out, err) == (0, expected, "")
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["diff", "(x+y)^2", "--wrt", "x", "--at", "x=5,y=-6", "--json"],
+         {"expression": "(x + y)^2", "wrt": ["x"], "order": 1, "derivative": "2*(x + y)",
+          "at": {"x": 5.0, "y": -6.0}, "value": -2.0}),
+        (["diff", "sigmoid(x)", "--json"],
+         {"expression": "sigmoid(x)", "wrt": ["x"], "order": 1, "derivative": "sigmoid(x)*(1 - sigmoid(x))"}),
+        (["diff", "x^3", "--order", "2", "--json"],
+         {"expression": "x^3", "wrt": ["x"], "order": 2, "derivative": "6*x"}),
+        (["diff", "x^2*y", "--wrt", "x,y", "--at", "x=2,y=0", "--json"],
+         {"expression": "x^2*y", "wrt": ["x", "y"], "order": 2, "derivative": "2*x", "at": {"x": 2.0, "y": 0.0},
+          "value": 4.0}),
+        (["grad", "x^2*y + y + 2", "--wrt", "x,y", "--at", "x=3,y=4", "--json"],
+         {"expression": "x^2*y + y + 2", "wrt": ["x", "y"], "gradient": ["2*x*y", "x^2 + 1"],
+          "at": {"x": 3.0, "y": 4.0}, "values": [24.0, 10.0]}),
+        (["grad", "x^2", "--json"], {"expression": "x^2", "wrt": ["x"], "gradient": ["2*x"]}),
+        (["hessian", "x^2*y + y + 2", "--json"],
+         {"expression": "x^2*y + y + 2", "wrt": ["x", "y"], "hessian": [["2*y", "2*x"], ["2*x", "0"]]}),
+        (["hessian", "x^2*y + y + 2", "--at", "x=3,y=4", "--json"],
+         {"expression": "x^2*y + y + 2", "wrt": ["x", "y"], "hessian": [["2*y", "2*x"], ["2*x", "0"]],
+          "at": {"x": 3.0, "y": 4.0}, "values": [[8.0, 6.0], [6.0, 0.0]]}),
+    ],
+)
+def test_json_output_is_one_object(capsys, argv, expected):
+    status, out, err = run(capsys, *argv)
+    assert (status, err) == (0, "")
+    assert out.count("\n") == 1
+    assert json.loads(out) == expected
+    assert list(json.loads(out)) == list(expected)  # keys in a fixed order
+
+
+def test_non_finite_values_stay_valid_json():
+    # the scalar evaluator reports overflow and domain errors, so these only guard the formatting
+    assert [_json_number(v) for v in (float("nan"), float("inf"), -float("inf"), -0.0, 1.5)] == [
+        "nan", "inf", "-inf", 0.0, 1.5]
+    assert [_latex_number(v) for v in (float("nan"), float("inf"), -float("inf"), 2.5e20, -0.0)] == [
+        r"\mathrm{NaN}", r"\infty", r"-\infty", r"2.5 \cdot 10^{20}", "0"]
 
 
 @pytest.mark.parametrize(
@@ -61,6 +136,7 @@ def test_commands_print_results(capsys, argv, expected):
         ([], "the following arguments are required: COMMAND (see 'symdiff --help')"),
         (["eval"], "the following arguments are required: EXPR (see 'symdiff eval --help')"),
         (["eval", "x", "--bogus"], "unrecognized arguments: --bogus"),
+        (["hessian", "foo(x)"], "unknown function 'foo' at line 1, column 1; known functions: abs, acos"),
     ],
 )
 def test_errors_are_one_line_with_exit_status_2(capsys, argv, message):
@@ -72,7 +148,57 @@ def test_errors_are_one_line_with_exit_status_2(capsys, argv, message):
     assert err.count("\n") == 1
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["eval", "--help"], ["simplify", "--help"]])
+def _see(command: str = "") -> str:
+    return f"(see 'symdiff {command + ' ' if command else ''}--help')"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["diff", "x^3", "--order", "-1"],
+         "argument --order: expected a whole number 0 or more, got '-1' " + _see("diff")),
+        (["diff", "x^3", "--order", "1.5"],
+         "argument --order: expected a whole number 0 or more, got '1.5' " + _see("diff")),
+        (["diff", "x*y", "--wrt", "x,y", "--order", "2"],
+         "argument --order: give a single --wrt variable with --order; for a mixed partial repeat the names, "
+         "e.g. --wrt x,x,y"),
+        (["diff", "x", "--wrt", "2x"], "argument --wrt: '2x' is not a variable name " + _see("diff")),
+        (["grad", "x", "--wrt", "x,2x"], "argument --wrt: '2x' is not a variable name in 'x,2x' " + _see("grad")),
+        (["diff", "x", "--wrt", "pi"], "argument --wrt: 'pi' is not a variable name " + _see("diff")),
+        (["hessian", "x", "--wrt", "x+y"], "argument --wrt: 'x+y' is not a variable name " + _see("hessian")),
+        (["diff", "x", "--wrt", ""],
+         "argument --wrt: no variable names given; expected names separated by commas, e.g. x,y "
+         + _see("diff")),
+        (["grad", "x", "--wrt", "x,,y"], "argument --wrt: empty variable name in 'x,,y' " + _see("grad")),
+        (["grad", "x*y", "--wrt", "x,y,x"], "argument --wrt: variable 'x' is listed twice"),
+        (["hessian", "x*y", "--wrt", "y,y"], "argument --wrt: variable 'y' is listed twice"),
+        (["diff", "x +* y"], "unexpected '*' at line 1, column 4; expected a number, a name, '(' or a unary sign"),
+        (["grad", "sin(x"], "unexpected end of input at line 1, column 6; expected ')', ',' or an operator"),
+        (["diff", "x^2*y", "--wrt", "x", "--at", "x=3"], "no value given for variable 'y'"),
+        (["grad", "x^2*y", "--at", "y=3"], "no value given for variable 'x'"),
+        (["hessian", "x^2*y + z", "--at", "x=1,y=2"], "no value given for variable 'z'"),
+        (["diff", "x^2", "--at", "x=1,x=2"], "variable 'x' is given twice in 'x=1,x=2'"),
+        (["diff", "sqrt(x)", "--at", "x=0"], "division by zero: 1/sqrt(x) at base 0"),
+        (["diff", "x*y"], "EXPR has several variables (x, y); say which to differentiate by with --wrt, e.g. --wrt x"),
+        (["diff", "3"], "EXPR has no variables; say which to differentiate by with --wrt, e.g. --wrt x"),
+        (["grad", "pi + 1"], "EXPR has no variables; say which to differentiate by with --wrt, e.g. --wrt x"),
+        (["hessian", "2"], "EXPR has no variables; say which to differentiate by with --wrt, e.g. --wrt x"),
+        (["grad", "x", "--latex", "--json"],
+         "argument --json: not allowed with argument --latex " + _see("grad")),
+        (["diff"], "the following arguments are required: EXPR " + _see("diff")),
+        (["simplify", "x", "--wrt", "x"], "unrecognized arguments: --wrt x " + _see()),
+    ],
+)
+def test_calculus_errors_exact(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert (status, out, err) == (2, "", f"symdiff: error: {message}\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["eval", "--help"], ["simplify", "--help"], ["diff", "--help"], ["grad", "--help"],
+     ["hessian", "--help"], ["diff", "x", "-h"]],
+)
 def test_help_everywhere(capsys, argv):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -80,6 +206,18 @@ def test_help_everywhere(capsys, argv):
     out = capsys.readouterr().out
     assert out.startswith("usage: symdiff")
     assert "example" in out or "COMMAND" in out
+
+
+@pytest.mark.parametrize("command", ["diff", "grad", "hessian"])
+def test_help_examples_are_true(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = capsys.readouterr().out
+    examples = help_text.split("\nexample")[1].split("  $ ")[1:]
+    assert examples
+    for example in examples:
+        argv, *expected = example.strip().splitlines()
+        assert run(capsys, *shlex.split(argv)[1:]) == (0, "".join(line.strip() + "\n" for line in expected), "")
 
 
 def test_parse_assignments_takes_constant_expressions():
@@ -107,3 +245,15 @@ def test_real_process_ok_and_error(command, tmp_path):
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("symdiff: error: unexpected '*'") and "Traceback" not in bad.stderr
     assert bad.stderr.count("\n") == 1
+
+
+def test_real_process_grad():
+    env = dict(os.environ, PYTHONPATH=str(Path(symdiff.__file__).resolve().parents[1]))
+    argv = [sys.executable, "-m", "symdiff", "grad", "x^2*y + y + 2", "--wrt", "x,y", "--at", "x=3,y=4"]
+    ok = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "df/dx = 2*x*y = 24\ndf/dy = x^2 + 1 = 10\n", "")
+    as_json = subprocess.run(argv + ["--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout)["values"] == [24.0, 10.0]
+    bad = subprocess.run(argv[:5] + ["--at", "x=3"], capture_output=True, text=True, env=env, timeout=60)
+    assert (bad.returncode, bad.stdout, bad.stderr) == (2, "", "symdiff: error: no value given for variable 'y'\n")
