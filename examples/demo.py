@@ -1,4 +1,4 @@
-"""symdiff demo: parse, canonical form, printing, evaluation on floats and arrays.
+"""symdiff demo: parse, differentiate (gradient, Hessian), print, evaluate, compile.
 
 Run with ``make demo``. Each section prints what a user would type and what
 symdiff answers.
@@ -7,7 +7,7 @@ symdiff answers.
 import numpy as np
 
 import symdiff
-from symdiff import evaluate, latex, parse, size
+from symdiff import diff, evaluate, gradient, hessian, lambdify, latex, parse, size
 
 
 def show(label: str, value: object) -> None:
@@ -24,6 +24,25 @@ def main() -> None:
     show('parse("(x+1)(x-1) / (x+1)")', parse("(x+1)(x-1) / (x+1)"))
     show('parse("-x^2"), parse("2^3^2")', f"{parse('-x^2')}, {parse('2^3^2')}")
     show('parse("e^x * e^y") simplified', symdiff.simplify(parse("e^x * e^y")))
+
+    print("\n== differentiate ==")
+    grad = gradient(f, ["x", "y"])
+    show("gradient(f, [x, y])", [str(g) for g in grad])
+    show("  at x=3, y=4", [evaluate(g, {"x": 3, "y": 4}) for g in grad])
+    hess = hessian(f, ["x", "y"])
+    show("hessian(f, [x, y])", [[str(h) for h in row] for row in hess])
+    show("  at x=3, y=4", [[evaluate(h, {"x": 3, "y": 4}) for h in row] for row in hess])
+    show('diff("x^3*y^2", x, 2, y)', diff("x^3*y^2", "x", 2, "y"))
+    show('diff("sigmoid(x)", x)', diff("sigmoid(x)", "x"))
+    show('diff("tanh(w*x + b)", w)', diff("tanh(w*x + b)", "w"))
+    show('diff("x^x", x)', diff("x^x", "x"))
+    show("latex of d/dx sqrt(x^2 + 1)", latex(diff("sqrt(x^2 + 1)", "x")))
+
+    print("\n== compile: the function and its gradient share their work ==")
+    net = parse("sigmoid(w1*x + b)")
+    f_and_grad = lambdify(["w1", "b", "x"], [net, gradient(net, ["w1", "b"])])
+    value, (d_w1, d_b) = f_and_grad(0.5, 0.1, 2.0)
+    show("f, [df/dw1, df/db] at (.5, .1, 2)", f"{value:.6f}, [{d_w1:.6f}, {d_b:.6f}]")
 
     print("\n== evaluate ==")
     show("f at x=3, y=4", evaluate(f, {"x": 3, "y": 4}))

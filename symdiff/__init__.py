@@ -10,6 +10,7 @@
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
 
 # isort: split
+from .compile import lambdify
 from .diff import diff, gradient, hessian, jacobian
 from .errors import (
     ArityError,
@@ -59,6 +60,6 @@ __all__ = [
     "LimitError", "Mul", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
     "UnknownFunctionError", "Var",
     "abs", "acos", "asin", "atan", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "gradient", "hessian",
-    "jacobian", "latex", "log", "max", "min", "parse", "register_function", "relu", "sigmoid", "sign",
+    "jacobian", "lambdify", "latex", "log", "max", "min", "parse", "register_function", "relu", "sigmoid", "sign",
     "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols", "tan", "tanh",
 ]

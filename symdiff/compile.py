@@ -1,0 +1,511 @@
+"""Compile expressions into NumPy code: ``lambdify``.
+
+One ``walk.postorder`` over all the output expressions together gives every
+distinct node once, arguments first; the generated function has one assignment
+per operation node (Add, Mul, Pow, Call), in that order, and names the leaves
+directly. So work shared between outputs (a function and its gradient) is done
+once, and the code is straight-line: no nesting, so depth 100,000 compiles. A
+sum or product of more than ``INLINE_OPERANDS`` terms is a running sum, one
+short line per chunk of terms, never one long ``a + b + ...`` chain: Python's
+compiler recurses on those and fails at a few thousand terms.
+
+The code uses generated names only (``_a0`` arguments, ``_c0`` constants,
+``_f0_sin`` kernels, ``_t0`` temporaries), so no variable name (``lambda``,
+``np``) can clash; the only text ever ``exec``'d is what this module writes,
+with kernels and constants bound in its namespace. A temporary is reused once
+its value is dead, so a long chain over big arrays holds few of them.
+
+A wrapper checks and converts the arguments to float64, runs the code under
+``np.errstate(all="ignore")`` (a domain error gives nan or inf as in NumPy,
+never an exception or a warning), broadcasts every output to the common shape
+of the arguments and rebuilds the nesting of the input lists. This module
+never differentiates or simplifies.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import numbers
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .errors import EvaluationError, LimitError, SymdiffError
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, as_expr
+from .walk import postorder
+
+#: An Add or Mul of at most this many operands is written inline as ``a + b + c``;
+#: a longer one is a running sum over chunks of that many (see ``_schedule``).
+INLINE_OPERANDS = 32
+
+#: The docstring of a compiled function shows at most this many outputs, each as
+#: text only when it has at most ``_DOC_TREE_NODES`` nodes as a tree.
+_DOC_OUTPUTS = 10
+_DOC_TREE_NODES = 200
+
+_counter = itertools.count()
+_LEAVES = (Var, Const)  # named in the code directly: no statement computes them
+
+# (kind, items): a list or tuple of outputs; an int is the index of one expression.
+Template = Any
+
+
+def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any) -> Callable[..., Any]:
+    """Compile expressions into a fast function of the variables ``vars``, in that order.
+
+    Args:
+        vars: the arguments, each a ``Var`` or a name (a single one may be given bare).
+        exprs: an expression (or a Python number), or a list or tuple of them, nested
+            to any depth.
+
+    Returns:
+        A function of ``len(vars)`` positional arguments, each a real number or a NumPy
+        array (lists are converted); arrays broadcast together. It returns a Python
+        ``float`` when every argument is a scalar, else an array of the arguments'
+        broadcast shape (a constant output too), nested in lists and tuples as
+        ``exprs`` is. Shared subexpressions are computed once; domain errors give
+        nan or inf as in NumPy. The generated source is in its ``source`` attribute.
+
+    Raises:
+        SymdiffError: a bad or repeated variable, or an expression that uses a
+            variable not among ``vars``.
+        LimitError: an exact constant too large for a float.
+
+    The function raises ``TypeError`` for a wrong number of arguments and
+    ``EvaluationError`` for an argument that is not a real number or array.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y = symbols("x y")
+    >>> f = lambdify([x, y], [x * y, [x**2, 2]])
+    >>> f(3, 4)
+    [12.0, [9.0, 2.0]]
+    >>> f([1, 2], 1)
+    [array([1., 2.]), [array([1., 4.]), array([2., 2.])]]
+    """
+    names = _arg_names(vars)
+    template, roots = _flatten(exprs)
+    order = postorder(roots)
+    _check_free_vars(order, names)
+    source, namespace, shown = _generate(names, order, roots, isinstance(template, int))
+    filename = f"<symdiff-lambdified-{next(_counter)}>"
+    exec(compile(source, filename, "exec"), namespace)
+    function = _wrap(namespace["_lambdified"], names, template)
+    function.__doc__ = _docstring(names, template, shown)
+    function.source = source
+    function.vars = names
+    # Tracebacks through the generated code show its lines; forgotten with the function.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+def _arg_names(vars: Any) -> tuple[str, ...]:
+    if isinstance(vars, (str, Expr)):
+        vars = [vars]
+    try:
+        items = list(vars)
+    except TypeError:
+        raise TypeError(f"lambdify needs variables (Var, name or list), not {type(vars).__name__}") from None
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            if any(c in item for c in " ,\t\n"):
+                raise SymdiffError(
+                    f"invalid variable name {item!r}: pass several variables as a list, e.g. lambdify(['x', 'y'], e)"
+                )
+            names.append(Var(item).name)  # Var checks the name
+        elif type(item) is Var:
+            names.append(item.name)
+        elif isinstance(item, Expr):
+            raise SymdiffError(f"lambdify arguments must be variables, not the expression {_short_text(item)}")
+        else:
+            raise TypeError(f"lambdify arguments must be variables (Var or str), not {type(item).__name__}")
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise SymdiffError(f"lambdify arguments must be distinct: {_name_list(repeated)} given more than once")
+    return tuple(names)
+
+
+def _flatten(exprs: Any) -> tuple[Template, list[Expr]]:
+    """(template, roots): the expressions in order, and their nesting with each replaced by its index."""
+    roots: list[Expr] = []
+    if not isinstance(exprs, (list, tuple)):
+        roots.append(as_expr(exprs))
+        return 0, roots
+    top = (tuple if isinstance(exprs, tuple) else list, [])
+    stack = [(iter(exprs), top[1], id(exprs))]
+    open_ids = {id(exprs)}  # the containers being read: one inside itself would never end
+    while stack:
+        items, out, _ = stack[-1]
+        for item in items:
+            if isinstance(item, (list, tuple)):
+                if id(item) in open_ids:
+                    raise SymdiffError("lambdify got a list that contains itself")
+                child = (tuple if isinstance(item, tuple) else list, [])
+                out.append(child)
+                stack.append((iter(item), child[1], id(item)))
+                open_ids.add(id(item))
+                break
+            out.append(len(roots))
+            roots.append(as_expr(item))
+        else:
+            open_ids.discard(stack.pop()[2])
+    return top, roots
+
+
+def _check_free_vars(order: list[Expr], names: tuple[str, ...]) -> None:
+    known = set(names)
+    missing = sorted({node.name for node in order if type(node) is Var and node.name not in known})
+    if missing:
+        verb = "which is" if len(missing) == 1 else "which are"
+        raise SymdiffError(
+            f"expression uses {_name_list(missing)}, {verb} not among the arguments ({_name_list(names)})"
+        )
+
+
+def _name_list(names: Any, limit: int = 10) -> str:
+    names = list(names)
+    text = ", ".join(names[:limit])
+    return text if len(names) <= limit else f"{text}, ... ({len(names)} in all)"
+
+
+# -- code generation ------------------------------------------------------------------------
+
+
+def _generate(
+    names: tuple[str, ...], order: list[Expr], roots: list[Expr], single: bool
+) -> tuple[str, dict[str, Any], list[str]]:
+    """(source, namespace, text of the first outputs) of ``_lambdified(_a0, _a1, ...)``."""
+    namespace: dict[str, Any] = {"__builtins__": {}, "_pow": np.power}  # the code needs no builtins
+    index = {id(node): i for i, node in enumerate(order)}
+    args = [[index[id(a)] for a in node.args] for node in order]
+    params = {name: f"_a{i}" for i, name in enumerate(names)}
+    header = [f"def _lambdified({', '.join(params.values())}):"]
+    if names:
+        header.append(f"    # {', '.join(f'{p} = {name}' for name, p in params.items())}")
+
+    # slot[i]: the name holding node i's value. Leaves have theirs from the start: a
+    # parameter, or a constant in the namespace; operations get a temporary below.
+    slot = [""] * len(order)
+    kernels: dict[Any, str] = {}  # FunctionSpec -> its name in the namespace
+    n_consts = 0
+    for i, node in enumerate(order):
+        kind = type(node)
+        if kind is Var:
+            slot[i] = params[node.name]
+        elif kind is Const:
+            slot[i] = f"_c{n_consts}"
+            namespace[slot[i]] = _float_const(node)
+            header.append(f"    # {slot[i]} = {_const_text(node.value)}")
+            n_consts += 1
+        elif kind is Call and node.fn not in kernels:
+            kernels[node.fn] = f"_f{len(kernels)}_{node.fn.name}"
+            namespace[kernels[node.fn]] = node.fn.numpy
+
+    statements = _schedule(order, args)
+    # last[i]: the statement that reads node i last; outputs live to the end.
+    last = [0] * len(order)
+    for position, (i, chunk) in enumerate(statements):
+        for a in _reads(args[i], chunk):
+            last[a] = position
+        if chunk:
+            last[i] = position  # a running sum reads its own partial value
+    for root in roots:
+        last[index[id(root)]] = len(statements)
+
+    numpy_typed = _numpy_typed(order, args)
+    free: list[str] = []
+    n_temps = 0
+    lines = header
+    for position, (i, chunk) in enumerate(statements):
+        node, kind = order[i], type(order[i])
+        reads = _reads(args[i], chunk)
+        operands = [slot[a] for a in reads]
+        if kind is Add or kind is Mul:
+            if chunk:
+                operands.insert(0, slot[i])
+            expr = (" + " if kind is Add else " * ").join(operands)
+        elif kind is Pow:
+            base, exp = operands
+            # ``**`` with a NumPy operand follows NumPy (nan, inf); two Python floats (from
+            # kernels that return them) could give a complex number or raise: np.power.
+            typed = numpy_typed[args[i][0]] or numpy_typed[args[i][1]]
+            expr = f"{base} ** {exp}" if typed else f"_pow({base}, {exp})"
+        elif kind is Call:
+            expr = f"{kernels[node.fn]}({', '.join(operands)})"
+        else:  # pragma: no cover - the node kinds are closed
+            raise SymdiffError(f"lambdify cannot compile a {kind.__name__} node")
+        # Temporaries read for the last time are free; the result may reuse one.
+        for a in set(reads):
+            if last[a] == position and type(order[a]) not in _LEAVES:
+                free.append(slot[a])
+        if not chunk:
+            if free:
+                slot[i] = free.pop()
+            else:
+                slot[i] = f"_t{n_temps}"
+                n_temps += 1
+        lines.append(f"    {slot[i]} = {expr}")
+    outputs = [slot[index[id(root)]] for root in roots]
+    if single:
+        lines.append(f"    return {outputs[0]}")
+    else:
+        lines.append(f"    return ({''.join(name + ', ' for name in outputs)})")
+    shown = [_short_text(r, 200) if _is_small(r) else "<large expression>" for r in roots[:_DOC_OUTPUTS]]
+    return "\n".join(lines) + "\n", namespace, shown
+
+
+def _reads(args: list[int], chunk: int | None) -> list[int]:
+    """The nodes a statement reads: all arguments, or those of one chunk of a long sum."""
+    return args if chunk is None else args[chunk * INLINE_OPERANDS : (chunk + 1) * INLINE_OPERANDS]
+
+
+def _schedule(order: list[Expr], args: list[list[int]]) -> list[tuple[int, int | None]]:
+    """The statements in order: ``(i, None)`` computes node i; ``(i, k)`` adds chunk k of a long sum.
+
+    Leaves (variables, constants) need no statement. Other nodes are computed where
+    ``order`` has them, except a sum or product of more than ``INLINE_OPERANDS``
+    operands: it is a running sum, and each chunk of that many operands is added as
+    soon as they are all known. So the operands need not all be alive at once
+    (100,000 live temporaries make Python's compiler slow) and no line is long. The
+    chunks go left to right, so the rounding is that of ``evaluate``'s loop.
+    """
+    if all(len(a) <= INLINE_OPERANDS for a in args):  # the common case: no running sums
+        return [(i, None) for i, node in enumerate(order) if type(node) not in _LEAVES]
+    n_chunks = [0] * len(order)
+    remaining: dict[tuple[int, int], int] = {}  # (long node, chunk) -> operands not yet known
+    member_of: dict[int, list[tuple[int, int]]] = {}  # operand -> the chunks it is in
+    for i, node in enumerate(order):
+        if len(args[i]) > INLINE_OPERANDS and type(node) in (Add, Mul):
+            n_chunks[i] = -(-len(args[i]) // INLINE_OPERANDS)
+            for k in range(n_chunks[i]):
+                pending = {a for a in _reads(args[i], k) if type(order[a]) not in _LEAVES}  # leaves are known
+                remaining[i, k] = len(pending)
+                for a in pending:
+                    member_of.setdefault(a, []).append((i, k))
+    next_chunk = [0] * len(order)
+    statements: list[tuple[int, int | None]] = []
+
+    def advance(target: int, known: list[int]) -> None:
+        while next_chunk[target] < n_chunks[target] and remaining[target, next_chunk[target]] == 0:
+            statements.append((target, next_chunk[target]))
+            next_chunk[target] += 1
+            if next_chunk[target] == n_chunks[target]:
+                known.append(target)  # the whole sum is known: it may be an operand itself
+
+    def learn(known: list[int]) -> None:
+        while known:
+            for target, k in member_of.get(known.pop(), ()):
+                remaining[target, k] -= 1
+                advance(target, known)
+
+    for i in range(len(order)):
+        if n_chunks[i]:
+            known: list[int] = []
+            advance(i, known)  # chunks of leaves only are ready at once
+            learn(known)
+    for i, node in enumerate(order):
+        if type(node) not in _LEAVES and not n_chunks[i]:
+            statements.append((i, None))
+            if i in member_of:
+                learn([i])
+    return statements
+
+
+def _numpy_typed(order: list[Expr], args: list[list[int]]) -> list[bool]:
+    """Whether each node's value is surely a NumPy scalar or array (arguments and
+    constants are float64; Python floats come only from kernels that are not ufuncs)."""
+    typed = [False] * len(order)
+    for i, node in enumerate(order):
+        kind = type(node)
+        if kind is Call:
+            typed[i] = isinstance(node.fn.numpy, np.ufunc)
+        elif kind is Add or kind is Mul:
+            typed[i] = any(typed[a] for a in args[i])
+        else:  # Var, Const, and Pow, which gives NumPy values either way
+            typed[i] = True
+    return typed
+
+
+def _is_small(root: Expr) -> bool:
+    """At most ``_DOC_TREE_NODES`` nodes as a tree: small enough to print in a docstring."""
+    count, stack = 0, [root]
+    while stack:
+        count += 1
+        if count > _DOC_TREE_NODES:
+            return False
+        stack.extend(stack.pop().args)
+    return True
+
+
+def _const_text(value: Any) -> str:
+    text = repr(value) if isinstance(value, float) else str(value)
+    return text if len(text) <= 30 else f"{text[:10]}... ({len(text)} digits)"
+
+
+def _float_const(node: Const) -> np.float64:
+    try:
+        return np.float64(float(node.value))
+    except OverflowError:
+        raise LimitError(
+            f"the constant {_short_text(node, 40)} is too large for a float (lambdify computes in double precision)"
+        ) from None
+
+
+def _short_text(node: Expr, limit: int = 80) -> str:
+    """The text of a small node, cut to ``limit`` characters; never huge, never raises."""
+    try:
+        text = str(node) if len(node.args) < 50 else f"<{type(node).__name__} of {len(node.args)} terms>"
+    except SymdiffError:  # too large to print
+        text = f"<{type(node).__name__}>"
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
+
+
+def _docstring(names: tuple[str, ...], template: Template, shown: list[str]) -> str:
+    signature = f"lambdified({', '.join(names)})"
+    if isinstance(template, int):
+        return f"{signature} -> {shown[0]}\n\nCompiled by symdiff.lambdify; the generated code is in .source."
+    lines = [f"{signature}: {_count_outputs(template)} expressions compiled by symdiff.lambdify:", ""]
+    lines += [f"    [{i}] {text}" for i, text in enumerate(shown)]
+    more = _count_outputs(template) - len(shown)
+    if more:
+        lines.append(f"    ... and {more} more")
+    lines += ["", "Results come nested as the expressions were given; the generated code is in .source."]
+    return "\n".join(lines)
+
+
+def _count_outputs(template: Template) -> int:
+    count, stack = 0, [template]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int):
+            count += 1
+        else:
+            stack.extend(item[1])
+    return count
+
+
+# -- the compiled function ------------------------------------------------------------------
+
+
+def _wrap(inner: Callable[..., Any], names: tuple[str, ...], template: Template) -> Callable[..., Any]:
+    n = len(names)
+    takes = f"takes {n} argument{'' if n == 1 else 's'} ({_name_list(names)})"
+    single = isinstance(template, int)
+
+    def lambdified(*args: Any) -> Any:
+        if len(args) != n:
+            raise TypeError(f"lambdified function {takes} but {len(args)} {'was' if len(args) == 1 else 'were'} given")
+        values = [_convert(name, value) for name, value in zip(names, args, strict=True)]
+        arrays = [v for v in values if type(v) is not np.float64]
+        shape = _common_shape(names, values) if arrays else None
+        with np.errstate(all="ignore"):
+            out = inner(*values)
+        if single:
+            return _finish(out, shape, arrays)
+        results = [_finish(v, shape, arrays) for v in out]
+        if shape is not None:
+            # One node may be several outputs (a Hessian's mirrored entries): give each its own array.
+            seen = {id(a) for a in arrays}
+            for i, v in enumerate(results):
+                if id(v) in seen:
+                    results[i] = v = v.copy()
+                seen.add(id(v))
+        return _fill(template, results)
+
+    lambdified.__name__ = lambdified.__qualname__ = "lambdified"
+    return lambdified
+
+
+def _convert(name: str, value: Any) -> np.float64 | np.ndarray:
+    """An argument as a float64 scalar or a float array, as ``evaluate`` accepts them."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return _scalar(name, value)
+    if isinstance(value, np.ndarray):
+        array = value
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return _scalar(name, value)
+    elif isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError) as err:
+            raise EvaluationError(f"the value of {name!r} is not a real array: {err}") from None
+    else:
+        raise EvaluationError(f"the value of {name!r} must be a real number or array, got {kind.__name__}")
+    if array.dtype.kind not in "iufO":  # not bool, complex, text or dates
+        raise EvaluationError(f"the value of {name!r} must be a real array, got dtype {array.dtype}")
+    if array.dtype.kind == "O":  # Fractions are fine; None or "1.5" would quietly become floats
+        for item in array.flat:
+            if isinstance(item, bool) or not isinstance(item, numbers.Real):
+                raise EvaluationError(f"the value of {name!r} is not a real array: it holds {type(item).__name__}")
+    try:
+        array = array.astype(np.float64, copy=False)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise EvaluationError(f"the value of {name!r} is not a real array: {err}") from None
+    return array[()] if array.ndim == 0 else array
+
+
+def _scalar(name: str, value: Any) -> np.float64:
+    # float64, not float: its arithmetic gives nan and inf where Python's raises or goes complex.
+    try:
+        return np.float64(float(value))
+    except OverflowError:
+        raise EvaluationError(f"the value of {name!r} is too large for a float") from None
+
+
+def _common_shape(names: tuple[str, ...], values: list[Any]) -> tuple[int, ...]:
+    shapes = [np.shape(v) for v in values]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        described = ", ".join(f"{name} has shape {shape}" for name, shape in zip(names, shapes, strict=True) if shape)
+        raise EvaluationError(f"the arguments do not broadcast together: {described}") from None
+
+
+def _finish(value: Any, shape: tuple[int, ...] | None, arrays: list[np.ndarray]) -> Any:
+    """An output as returned: a Python float for scalar arguments, else an array of ``shape``."""
+    if shape is None:
+        return float(value) if np.ndim(value) == 0 else value
+    if type(value) is np.ndarray and value.shape == shape and value.dtype == np.float64:
+        # A variable's value is the caller's array: never hand it back itself.
+        return value.copy() if any(value is a for a in arrays) else value
+    if np.ndim(value) == 0:
+        return np.full(shape, float(value))
+    return np.array(np.broadcast_to(value, shape), dtype=np.float64)
+
+
+def _fill(template: Template, values: list[Any]) -> Any:
+    """``template`` with each index replaced by its value; iterative, any depth."""
+    if isinstance(template, int):
+        return values[template]
+    root: list[Any] = []
+    stack = [(template[0], iter(template[1]), root)]
+    while stack:
+        kind, items, out = stack[-1]
+        for item in items:
+            if isinstance(item, int):
+                out.append(values[item])
+            else:
+                child: list[Any] = []
+                out.append(child)
+                stack.append((item[0], iter(item[1]), child))
+                break
+        else:
+            stack.pop()
+            if kind is tuple:
+                done = tuple(out)
+                if not stack:
+                    return done
+                stack[-1][2][-1] = done  # the parent's last item is this child's list
+    return root
+
+
+__all__ = ["INLINE_OPERANDS", "lambdify"]
