@@ -48,6 +48,7 @@ from .functions import (
     tan,
     tanh,
 )
+from .interop import from_sympy, to_sympy
 from .parse import parse
 from .printing import latex
 from .simplify import simplify
@@ -59,7 +60,8 @@ __all__ = [
     "Add", "ArityError", "Call", "Const", "DifferentiationError", "EvaluationError", "Expr", "FunctionSpec",
     "LimitError", "Mul", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
     "UnknownFunctionError", "Var",
-    "abs", "acos", "asin", "atan", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "gradient", "hessian",
-    "jacobian", "lambdify", "latex", "log", "max", "min", "parse", "register_function", "relu", "sigmoid", "sign",
-    "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols", "tan", "tanh",
+    "abs", "acos", "asin", "atan", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "from_sympy",
+    "gradient", "hessian", "jacobian", "lambdify", "latex", "log", "max", "min", "parse", "register_function",
+    "relu", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols", "tan",
+    "tanh", "to_sympy",
 ]

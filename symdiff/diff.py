@@ -190,6 +190,8 @@ def diff(expr: Expr | str, *spec: Any) -> Expr:
     ('3*x^2*y', '6*x')
     """
     expr = _as_input(expr)
+    if not spec and not free_vars(expr):
+        return _ZERO
     for var, count in _read_spec(expr, spec):
         for _ in range(count):
             expr = _Forward(var)(expr)
