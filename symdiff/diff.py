@@ -94,7 +94,8 @@ class _Forward:
             return _ZERO
         args = node.args
         if kind is Add:
-            return add(*[_build(ds[i]) for i in moving])
+            # one moving term: pass its derivative on unbuilt, so chains through sums stay linear
+            return ds[moving[0]] if len(moving) == 1 else add(*[_build(ds[i]) for i in moving])
         if kind is Mul:
             if len(moving) == 1:
                 i = moving[0]

@@ -1,7 +1,7 @@
 """Depth and width guard: 100,000-deep and 100,000-wide expressions on the default recursion limit.
 
 Nothing here raises the recursion limit: every walk in symdiff (parse, print,
-evaluate, size, free_vars) must be iterative. Each big expression is built once
+evaluate, size, free_vars, diff, gradient, lambdify) must be iterative. Each big expression is built once
 per module, by a fixture.
 """
 
@@ -13,6 +13,9 @@ import sys
 import numpy as np
 import pytest
 
+from symdiff.compile import lambdify
+from symdiff.diff import diff, gradient
+from symdiff.errors import LimitError
 from symdiff.evaluate import evaluate
 from symdiff.functions import sin
 from symdiff.nodes import Var, add, mul
@@ -76,6 +79,18 @@ def test_nested_sin_counts(nested_sin):
     assert free_vars(nested_sin) == ("x",)
 
 
+def test_nested_sin_differentiates(nested_sin):
+    d = diff(nested_sin, x)
+    assert gradient(nested_sin, [x])[0] is d
+    assert size(d) == 2 * N + 1  # one product of N cosines of x, sin(x), ..., and the product
+    expected, inner = 1.0, 0.5
+    for _ in range(N):
+        expected *= math.cos(inner)
+        inner = math.sin(inner)
+    assert evaluate(d, {"x": 0.5}) == pytest.approx(expected, rel=1e-9)
+    assert lambdify([x], d)(0.5) == pytest.approx(expected, rel=1e-9)
+
+
 # -- ((x - 1)^2 - 1)^2 ... ------------------------------------------------------------
 # The ((x+1)^2+1)^2 shape with -1: that map sends every start to infinity, while
 # v -> (v - 1)^2 stays in [0, 1] from x = 0.5 (it settles on the cycle 0, 1), so
@@ -114,6 +129,28 @@ def test_nested_square_counts(nested_square):
     # as a tree each level adds Pow, Add, Const(-1), Const(2)
     assert size(nested_square, tree=True) == 4 * N + 1
     assert free_vars(nested_square) == ("x",)
+
+
+def test_nested_square_derivative_hits_the_constant_bound(nested_square):
+    # d/dx is a product of N factors 2*(u - 1): its exact coefficient 2^N is refused, quickly
+    with pytest.raises(LimitError, match="an exact constant of 100001 bits is over the limit of 14000 bits"):
+        diff(nested_square, x)
+
+
+def test_nested_half_square_differentiates():
+    # u -> (u - 1)^2/2 + 3/2 has a neutral fixed point at 2: from 1.9 the slope
+    # prod(u - 1) shrinks slowly (about (20/N)^2), so it stays a number to compare
+    e = x
+    for _ in range(N):
+        e = (e - 1) ** 2 / 2 + 1.5
+    d = diff(e, x)
+    assert gradient(e, [x])[0] is d
+    value, slope = 1.9, 1.0
+    for _ in range(N):
+        value, slope = (value - 1) ** 2 / 2 + 1.5, slope * (value - 1)
+    assert 1e-9 < slope < 1e-6
+    assert evaluate(d, {"x": 1.9}) == pytest.approx(slope, rel=1e-9)
+    assert lambdify([x], d)(1.9) == pytest.approx(slope, rel=1e-9)
 
 
 # -- w0^2 + w1^2 + ... (100,000 terms) --------------------------------------------------
