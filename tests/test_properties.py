@@ -21,6 +21,7 @@ from strategies import BUILTIN_FUNCTIONS, VAR_NAMES, exprs, numbers, small_fract
 from symdiff import functions
 from symdiff.errors import EvaluationError, LimitError
 from symdiff.evaluate import evaluate
+from symdiff.interop import to_sympy
 from symdiff.nodes import Add, Call, Const, Mul, Pow, Var, add, mul, rebuild
 from symdiff.parse import parse
 from symdiff.printing import latex
@@ -173,38 +174,8 @@ DOMAIN_LO = max(functions.lookup(n).domain[0] for n in BUILTIN_FUNCTIONS)
 DOMAIN_HI = min(functions.lookup(n).domain[1] for n in BUILTIN_FUNCTIONS)
 
 
-def _sympy_namespace(sympy):
-    t = sympy.Symbol("t", real=True)
-    names = {
-        "sin": sympy.sin,
-        "cos": sympy.cos,
-        "tan": sympy.tan,
-        "asin": sympy.asin,
-        "acos": sympy.acos,
-        "atan": sympy.atan,
-        "sinh": sympy.sinh,
-        "cosh": sympy.cosh,
-        "tanh": sympy.tanh,
-        "exp": sympy.exp,
-        "log": sympy.log,
-        "sqrt": sympy.sqrt,
-        "abs": sympy.Abs,
-        "sign": sympy.sign,
-        "step": sympy.Lambda(t, sympy.Heaviside(t, 0)),
-        "sigmoid": sympy.Lambda(t, 1 / (1 + sympy.exp(-t))),
-        "relu": sympy.Lambda(t, sympy.Max(t, 0)),
-        "softplus": sympy.Lambda(t, sympy.log(1 + sympy.exp(t))),
-        "max": sympy.Max,
-        "min": sympy.Min,
-        "pi": sympy.pi,
-        "e": sympy.E,
-    }
-    names.update({v: sympy.Symbol(v, real=True) for v in VAR_NAMES})
-    return names
-
-
-#: The functions with a SymPy counterpart in ``_sympy_namespace`` (a function registered
-#: later has none, so it is left out of the expressions given to SymPy).
+#: The built-in functions, which ``to_sympy`` maps to SymPy's (a function registered
+#: later becomes an undefined SymPy function, with no value to compare).
 SYMPY_MAPPED = frozenset(
     "sin cos tan asin acos atan sinh cosh tanh exp log sqrt abs sign step sigmoid relu softplus max min".split()
 )
@@ -227,12 +198,10 @@ def test_evaluate_agrees_with_sympy(e, points):
         if value is not None and math.isfinite(value) and _well_conditioned(mpmath, e, env):
             ours.append((env, value))
     assume(ours)
-    namespace = _sympy_namespace(sympy)
-    text = str(e).replace("^", "**")
-    theirs_expr = sympy.sympify(text, locals=namespace)
+    theirs_expr = to_sympy(e)
     compared = 0
     for env, value in ours:
-        subs = {namespace[name]: sympy.Float(repr(env[name]), 30) for name in free_vars(e)}
+        subs = {sympy.Symbol(name): sympy.Float(repr(env[name]), 30) for name in free_vars(e)}
         theirs = sympy.N(theirs_expr, 30, subs=subs)
         if not (theirs.is_real and theirs.is_finite):
             continue
