@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
-from .diff import diff, gradient, hessian
+from .diff import MAX_ORDER, diff, gradient, hessian
 from .errors import EvaluationError, SymdiffError
 from .evaluate import evaluate
 from .nodes import Expr, Var
@@ -117,6 +117,8 @@ def _order(text: str) -> int:
     text = text.strip()
     if not text.isdecimal():
         raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got {text!r}")
+    if len(text.lstrip("0")) > len(str(MAX_ORDER)) or int(text) > MAX_ORDER:
+        raise argparse.ArgumentTypeError(f"an order over {MAX_ORDER} is refused (symdiff.diff.MAX_ORDER)")
     return int(text)
 
 

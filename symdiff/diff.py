@@ -13,13 +13,19 @@ Function nodes take their partials from the registry (``FunctionSpec.partials``)
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import DifferentiationError
+from .errors import DifferentiationError, LimitError
 from .functions import log
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
 from .walk import free_vars, postorder
+
+#: The highest total order ``diff`` takes: each order can multiply the size of the
+#: result (exp(x^2) has a polynomial factor of growing degree), so a huge order
+#: would run for hours instead of failing.
+MAX_ORDER = 1000
 
 _ZERO = Const(0)
 _ONE = Const(1)
@@ -34,12 +40,18 @@ class _Product:
     once, where a sum or the caller needs the expression, the chain is linear.
     """
 
-    __slots__ = ("factor", "rest", "value")
+    __slots__ = ("factor", "rest", "value", "shared", "users")
 
     def __init__(self, factor: Expr, rest: Expr | _Product) -> None:
         self.factor = factor
         self.rest = rest
         self.value: Expr | None = None
+        self.shared = False  # the rest of two or more products: built once, then reused
+        self.users = False
+        if type(rest) is _Product:
+            if rest.users:
+                rest.shared = True
+            rest.users = True
 
 
 Lazy = Expr | _Product
@@ -60,16 +72,27 @@ def _times(factor: Expr, d: Lazy) -> Lazy:
 
 
 def _build(d: Lazy) -> Expr:
+    """The product as an expression: one canonical Mul for the whole pending chain.
+
+    A cell that is the rest of several chains (say, an adjoint that flows both to a
+    variable and further down) is built on the way and kept, so the next chain
+    through it stops there instead of walking to the bottom again.
+    """
     if type(d) is not _Product:
         return d
-    factors = []
+    cells = []
     cell: Lazy = d
     while type(cell) is _Product and cell.value is None:
-        factors.append(cell.factor)
+        cells.append(cell)
         cell = cell.rest
-    factors.append(cell.value if type(cell) is _Product else cell)
-    d.value = mul(*factors)
-    return d.value
+    value = cell.value if type(cell) is _Product else cell
+    factors: list[Expr] = []
+    for cell in reversed(cells):
+        factors.append(cell.factor)
+        if cell.shared or cell is d:
+            value = cell.value = mul(*factors, value)
+            factors = []
+    return value
 
 
 class _Forward:
@@ -115,8 +138,8 @@ def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
         # (u^c)' = c*u^(c-1)*u'
         return _times(mul(exponent, pow_(base, add(exponent, -1))), db)
     if _is_zero(db):
-        # (c^v)' = c^v*log(c)*v'
-        return _times(mul(node, log(base)), de)
+        # (c^v)' = c^v*log(c)*v'; 0^v is 0 wherever it is differentiable (v > 0), as in JAX
+        return _ZERO if _is_zero(base) else _times(mul(node, log(base)), de)
     # (u^v)' = u^v*(v'*log(u) + v*u'/u)
     return mul(node, add(mul(_build(de), log(base)), mul(exponent, _build(db), pow_(base, -1))))
 
@@ -141,7 +164,7 @@ def _as_var(item: Any) -> Var:
 
 
 def _is_count(item: Any) -> bool:
-    return isinstance(item, int) and not isinstance(item, bool)
+    return isinstance(item, numbers.Integral) and not isinstance(item, bool)
 
 
 def _check_count(count: Any, var: Var) -> int:
@@ -149,7 +172,7 @@ def _check_count(count: Any, var: Var) -> int:
         raise DifferentiationError(f"the order for {var.name} must be an integer, not {count!r}")
     if count < 0:
         raise DifferentiationError(f"the order for {var.name} must be 0 or more, not {count}")
-    return count
+    return int(count)
 
 
 def _read_spec(expr: Expr, spec: Sequence[Any]) -> list[tuple[Var, int]]:
@@ -193,8 +216,14 @@ def diff(expr: Expr | str, *spec: Any) -> Expr:
     expr = _as_input(expr)
     if not spec and not free_vars(expr):
         return _ZERO
-    for var, count in _read_spec(expr, spec):
+    pairs = _read_spec(expr, spec)
+    total = sum(count for _, count in pairs)
+    if total > MAX_ORDER:
+        raise LimitError(f"a derivative of order {total} is over the limit of {MAX_ORDER} (symdiff.diff.MAX_ORDER)")
+    for var, count in pairs:
         for _ in range(count):
+            if type(expr) is Const:  # every further derivative is 0
+                return _ZERO
             expr = _Forward(var)(expr)
     return expr
 
@@ -256,7 +285,7 @@ def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:
         out = []
         if base in relevant:
             out.append((base, mul(exponent, pow_(base, add(exponent, -1)))))
-        if exponent in relevant:
+        if exponent in relevant and not _is_zero(base):
             out.append((exponent, mul(node, log(base))))
         return out
     if kind is Call:
@@ -273,6 +302,8 @@ def jacobian(exprs: Iterable[Expr | str], vars: Any = None) -> list[list[Expr]]:
     >>> [[str(d) for d in row] for row in jacobian([x * y, x + y], [x, y])]
     [['y', 'x'], ['1', '1']]
     """
+    if isinstance(exprs, (str, Expr)):
+        exprs = [exprs]
     exprs = [_as_input(e) for e in exprs]
     targets = _var_list(exprs, vars)
     return [gradient(e, targets) for e in exprs]

@@ -153,6 +153,19 @@ def test_nested_half_square_differentiates():
     assert lambdify([x], d)(1.9) == pytest.approx(slope, rel=1e-9)
 
 
+def test_gradient_of_a_chain_through_sums_and_products():
+    # e = (..((x*x + y) + 1)*y ..): every adjoint flows both to a variable and further
+    # down; each is built once (building it again per use was quadratic: 400 s here)
+    y = Var("y")
+    e = x
+    for k in range(N):
+        e = e * x + y if k % 2 == 0 else (e + 1) * y
+    gx, gy = gradient(e, [x, y])
+    at = {"x": 0.999, "y": 1.0005}
+    assert evaluate(gx, at) == pytest.approx(evaluate(diff(e, x), at), rel=1e-9)
+    assert evaluate(gy, at) == pytest.approx(evaluate(diff(e, y), at), rel=1e-9)
+
+
 # -- w0^2 + w1^2 + ... (100,000 terms) --------------------------------------------------
 
 NAMES = [f"w{i}" for i in range(N)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import sympy
 from hypothesis import assume, given, settings
@@ -12,7 +13,7 @@ from strategies import exprs
 
 import symdiff
 from symdiff import DifferentiationError, diff, evaluate, gradient, hessian, jacobian, parse, size
-from symdiff.errors import EvaluationError
+from symdiff.errors import EvaluationError, LimitError
 from symdiff.functions import REGISTRY, register_function
 from symdiff.interop import to_sympy
 from symdiff.nodes import Const, Var, symbols
@@ -131,6 +132,27 @@ def test_bad_specs(spec, message):
     assert str(err.value) == message
 
 
+def test_orders_are_bounded():
+    with pytest.raises(LimitError) as err:
+        diff(x**3, x, 10**30)
+    assert str(err.value) == "a derivative of order 10^30 is over the limit of 1000 (symdiff.diff.MAX_ORDER)".replace(
+        "10^30", str(10**30))
+    with pytest.raises(LimitError, match="order 1001 is over the limit"):
+        diff(x * y, x, 500, y, 501)
+    assert diff(x**3, x, 1000) is Const(0)  # stops once the derivative is constant
+
+
+def test_numpy_integers_are_orders():
+    assert diff(x**3, x, np.int64(2)) is 6 * x
+
+
+def test_zero_to_a_power():
+    # 0^v is 0 wherever it is differentiable (v > 0), so its slope is 0, as in JAX
+    f = Const(0) ** x
+    assert diff(f, x) is Const(0)
+    assert gradient(f * y, [x, y]) == [Const(0), f]
+
+
 def test_bad_variable_name_is_a_symdiff_error():
     with pytest.raises(symdiff.SymdiffError, match="invalid variable name '2x'"):
         diff(x, "2x")
@@ -170,6 +192,7 @@ def test_jacobian():
     j = jacobian([x * y, x + y, symdiff.sin(z)], [x, y])
     assert j == [[y, x], [Const(1), Const(1)], [Const(0), Const(0)]]
     assert jacobian(["x*y", "z"]) == [[y, x, Const(0)], [Const(0), Const(0), Const(1)]]
+    assert jacobian("x*y", ["x", "y"]) == jacobian(x * y, [x, y]) == [[y, x]]
 
 
 def test_hessian_mirrors_the_same_nodes():
