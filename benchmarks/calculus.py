@@ -7,8 +7,7 @@ comparable even on a noisy machine; cases SymPy would take minutes on are left o
 
 from __future__ import annotations
 
-import statistics
-import time
+from timing import median_time
 
 import symdiff
 from symdiff import Var, diff, gradient, hessian, size
@@ -17,15 +16,6 @@ try:
     import sympy
 except ImportError:  # an optional peer
     sympy = None
-
-
-def median_time(fn, runs=3):
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def rosenbrock(n: int):

@@ -4,22 +4,13 @@ Run: ``.venv/bin/python benchmarks/parse_eval.py`` (medians of 3 runs; the
 suite against peer libraries arrives with the performance issue).
 """
 
-import statistics
 import sys
-import time
+
+from timing import median_time
 
 import symdiff
 
 N = 100_000
-
-
-def median_time(fn, runs=3):
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from symdiff import functions
-from symdiff.errors import LimitError
+from symdiff.errors import EvaluationError, LimitError
+from symdiff.evaluate import evaluate
 from symdiff.nodes import Const, Expr, Var, add, mul, pow_
 
 VAR_NAMES = ("x", "y", "z")
@@ -290,3 +291,20 @@ __all__ = [
     "texts",
     "variables",
 ]
+
+
+# -- numeric checks ------------------------------------------------------------------
+
+#: Constants without 1e308 or 5e-324, whose sums and products would compare rounding
+#: and overflow rather than two ways of computing the same value.
+moderate_exprs = exprs(consts=numbers(wide_floats=False))
+coordinates = st.floats(min_value=-3, max_value=3, allow_nan=False, allow_infinity=False)
+five_points = st.lists(st.tuples(coordinates, coordinates, coordinates), min_size=5, max_size=5)
+
+
+def scalar_or_none(e: Expr, point: dict) -> float | None:
+    """The scalar value, or None where evaluation reports a domain error."""
+    try:
+        return evaluate(e, point)
+    except EvaluationError:
+        return None

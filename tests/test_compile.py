@@ -10,8 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
-from hypothesis import strategies as st
-from strategies import VAR_NAMES, exprs, numbers
+from strategies import VAR_NAMES, five_points, moderate_exprs, scalar_or_none
 
 from symdiff import functions as F
 from symdiff.compile import INLINE_OPERANDS, lambdify
@@ -351,18 +350,8 @@ def test_arguments_that_do_not_broadcast():
 
 # -- random expressions --------------------------------------------------------------------
 
-# Constants without 1e308 or 5e-324, as in test_properties: their sums and products
-# compare rounding and overflow rather than the two evaluators.
-moderate_exprs = exprs(consts=numbers(wide_floats=False))
-coordinates = st.floats(min_value=-3, max_value=3, allow_nan=False, allow_infinity=False)
-five_points = st.lists(st.tuples(coordinates, coordinates, coordinates), min_size=5, max_size=5)
 
 
-def _scalar_or_none(e, point):
-    try:
-        return evaluate(e, point)
-    except EvaluationError:
-        return None
 
 
 @settings(max_examples=200, deadline=None)
@@ -377,7 +366,7 @@ def test_lambdify_agrees_with_evaluate_on_random_expressions(e, points):
     # nan or inf there instead); everywhere else the two agree.
     compared = 0
     for p in points:
-        expected = _scalar_or_none(e, dict(zip(VAR_NAMES, p, strict=True)))
+        expected = scalar_or_none(e, dict(zip(VAR_NAMES, p, strict=True)))
         if expected is None:
             continue
         got = f(*p)

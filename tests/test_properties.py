@@ -16,10 +16,21 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
-from strategies import BUILTIN_FUNCTIONS, VAR_NAMES, exprs, numbers, small_fractions, small_ints, texts
+from strategies import (
+    BUILTIN_FUNCTIONS,
+    VAR_NAMES,
+    exprs,
+    five_points,
+    moderate_exprs,
+    numbers,
+    scalar_or_none,
+    small_fractions,
+    small_ints,
+    texts,
+)
 
 from symdiff import functions
-from symdiff.errors import EvaluationError, LimitError
+from symdiff.errors import LimitError
 from symdiff.evaluate import evaluate
 from symdiff.interop import to_sympy
 from symdiff.nodes import Add, Call, Const, Mul, Pow, Var, add, mul, rebuild
@@ -30,9 +41,6 @@ from symdiff.walk import free_vars, postorder
 SETTINGS = settings(max_examples=200, deadline=None)
 X, Y = Var("x"), Var("y")
 
-# Constants for the numeric tests: no 1e308 or 5e-324, whose sums and products
-# would compare rounding and overflow rather than the two evaluation paths.
-moderate_exprs = exprs(consts=numbers(wide_floats=False))
 
 REPR_NAMESPACE = {
     "Const": Const,
@@ -140,23 +148,15 @@ def test_add_and_mul_with_exact_constants_are_independent_of_argument_order(oper
 
 # -- evaluation -------------------------------------------------------------------------
 
-coordinates = st.floats(min_value=-3, max_value=3, allow_nan=False, allow_infinity=False)
-five_points = st.lists(st.tuples(coordinates, coordinates, coordinates), min_size=5, max_size=5)
 
 
-def _scalar_or_none(e, point):
-    """The scalar value, or None where evaluation reports a domain error."""
-    try:
-        return evaluate(e, point)
-    except EvaluationError:
-        return None
 
 
 @SETTINGS
 @given(moderate_exprs, five_points)
 def test_array_evaluation_matches_pointwise_scalars(e, points):
     scalar_points = [dict(zip(VAR_NAMES, p, strict=True)) for p in points]
-    scalars = [_scalar_or_none(e, p) for p in scalar_points]
+    scalars = [scalar_or_none(e, p) for p in scalar_points]
     ok = [i for i, v in enumerate(scalars) if v is not None]
     assume(ok)  # points where the scalar path reports a domain error are skipped
     for v in scalars:
@@ -194,7 +194,7 @@ def test_evaluate_agrees_with_sympy(e, points):
     ours = []
     for p in points:
         env = dict(zip(VAR_NAMES, p, strict=True))
-        value = _scalar_or_none(e, env)
+        value = scalar_or_none(e, env)
         if value is not None and math.isfinite(value) and _well_conditioned(mpmath, e, env):
             ours.append((env, value))
     assume(ours)
