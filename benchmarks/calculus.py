@@ -55,7 +55,16 @@ def main() -> None:
     t, h = median_time(lambda: hessian(f, xs))
     print(f"  n=   10 hessian: {t * 1e3:.2f} ms, size {size(h)}")
 
-    x = Var("x")
+    x, y = Var("x"), Var("y")
+    print("\nchains of sums and products ((x*x + y + 1)*y)*x + y ...: time should double with n")
+    for n in (4000, 8000, 16000):
+        chain = x
+        for k in range(n):
+            chain = chain * x + y if k % 2 == 0 else (chain + 1) * y
+        t_grad, _ = median_time(lambda chain=chain: gradient(chain, [x, y]))
+        t_diff, _ = median_time(lambda chain=chain: diff(chain, x))
+        print(f"  n={n:>6}: gradient by x and y {t_grad:.2f} s, diff by x {t_diff:.2f} s")
+
     deep = x
     for _ in range(100_000):
         deep = symdiff.sin(deep)
