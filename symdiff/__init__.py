@@ -10,6 +10,7 @@
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
 
 # isort: split
+from .autodiff import backprop
 from .compile import lambdify
 from .diff import diff, gradient, hessian, jacobian
 from .errors import (
@@ -51,6 +52,7 @@ from .functions import (
 from .interop import from_sympy, to_sympy
 from .parse import parse
 from .printing import latex
+from .render import render, to_dot
 from .simplify import simplify
 from .walk import free_vars, size
 
@@ -60,8 +62,8 @@ __all__ = [
     "Add", "ArityError", "Call", "Const", "DifferentiationError", "EvaluationError", "Expr", "FunctionSpec",
     "LimitError", "Mul", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
     "UnknownFunctionError", "Var",
-    "abs", "acos", "asin", "atan", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "from_sympy",
+    "abs", "acos", "asin", "atan", "backprop", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "from_sympy",
     "gradient", "hessian", "jacobian", "lambdify", "latex", "log", "max", "min", "parse", "register_function",
-    "relu", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols", "tan",
-    "tanh", "to_sympy",
+    "relu", "render", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols",
+    "tan", "tanh", "to_dot", "to_sympy",
 ]

@@ -155,6 +155,15 @@ class Expr:
 
         return f"${latex(self)}$"
 
+    def _repr_svg_(self) -> str | None:
+        """The DAG as SVG for Jupyter; None (text fallback) without ``dot`` or when too big."""
+        try:
+            from .render import repr_svg
+
+            return repr_svg(self)
+        except Exception:  # a display hook must never raise
+            return None
+
 
 class Const(Expr):
     """A numeric constant: an exact ``int`` or ``Fraction``, or a finite ``float``.

@@ -1,0 +1,197 @@
+"""Numeric automatic differentiation on the expression graph: values forward, adjoints backward.
+
+``forward_backward`` is the one shared engine: a forward pass that computes each
+distinct node's float value (the same kernels and errors as ``evaluate``), then
+a reverse pass that accumulates ``adjoint[child] += adjoint[node] * d node / d child``
+in reverse topological order, with every local partial a plain float. Function
+partials come from the registry (``FunctionSpec.partials``) and are evaluated
+with the values already computed, so kinks follow the registry (``relu'(0) = 0``,
+``abs'(0) = 0``, a tie in ``max`` goes to its first argument). ``backprop`` reads
+the variables' adjoints off it; ``render`` draws all of them on the picture.
+
+This module never builds a symbolic derivative of the whole expression (that is
+``diff.py``); only the few partial nodes of a function call are built. The
+numeric-autodiff issue extends this module with dual numbers (forward mode) and
+finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import DifferentiationError, EvaluationError, SymdiffError
+from .evaluate import _bind, _const_value, _ScalarOps, _show
+from .nodes import Add, Const, Expr, Mul, Pow, Var, as_expr
+from .walk import postorder
+
+
+def _as_input(expr: Any) -> Expr:
+    if isinstance(expr, str):
+        from .parse import parse
+
+        return parse(expr)
+    return as_expr(expr)
+
+
+def _scalar_env(order: list[Expr], at: Mapping[Any, Any]) -> dict[str, float]:
+    env = _bind(order, at)
+    for name, value in env.items():
+        if isinstance(value, np.ndarray):
+            raise EvaluationError(f"the value of {name!r} must be a single number here, not an array")
+    return env
+
+
+def _forward(order: list[Expr], memo: dict[Expr, float], env: Mapping[str, float]) -> None:
+    """Fill ``memo`` with the float value of each node of ``order`` (children first)."""
+    for node in order:
+        kind = type(node)
+        if kind is Const:
+            value = _const_value(node)
+        elif kind is Var:
+            value = env[node.name]
+        else:
+            args = [memo[a] for a in node.args]
+            if kind is Add:
+                value = _ScalarOps.add(args)
+            elif kind is Mul:
+                value = _ScalarOps.mul(args)
+            elif kind is Pow:
+                value = _ScalarOps.pow(args[0], args[1], node)
+            else:
+                value = _ScalarOps.call(node, args)
+        memo[node] = value
+
+
+def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:
+    """The float value of every distinct node of ``expr`` at the point ``at``.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y = symbols("x y")
+    >>> values(x * y + 1, {"x": 2, "y": 3})[x * y]
+    6.0
+    """
+    expr = _as_input(expr)
+    order = postorder(expr)
+    memo: dict[Expr, float] = {}
+    _forward(order, memo, _scalar_env(order, at))
+    return memo
+
+
+def forward_backward(expr: Expr | str, at: Mapping[Any, Any]) -> tuple[dict[Expr, float], dict[Expr, float]]:
+    """Each node's value, and its adjoint d(expr)/d(node), in one forward and one reverse pass.
+
+    Both dicts have an entry for every distinct node. The adjoint of a node that
+    depends on no variable (a constant) is ``nan`` where its slope is undefined
+    (the exponent of ``x^2`` at ``x < 0``); a variable's slope that is undefined
+    (``sqrt(x)`` at 0, ``log`` of a negative base) raises ``EvaluationError``, as
+    evaluating the symbolic gradient there would.
+
+    >>> from symdiff.nodes import symbols
+    >>> x, y, z = symbols("x y z")
+    >>> vals, grads = forward_backward((x + y) * z, {"x": -2, "y": 5, "z": -4})
+    >>> vals[x + y], vals[(x + y) * z]
+    (3.0, -12.0)
+    >>> grads[x], grads[y], grads[z], grads[x + y]
+    (-4.0, -4.0, 3.0, -4.0)
+    """
+    expr = _as_input(expr)
+    order = postorder(expr)
+    memo: dict[Expr, float] = {}
+    _forward(order, memo, _scalar_env(order, at))
+    vals = dict(memo)  # memo grows below with the partial nodes of function calls
+    varying: set[Expr] = set()
+    for node in order:
+        if type(node) is Var or any(a in varying for a in node.args):
+            varying.add(node)
+    adjoints: dict[Expr, float] = dict.fromkeys(order, 0.0)
+    adjoints[expr] = 1.0
+    for node in reversed(order):
+        if not node.args:
+            continue
+        adjoint = adjoints[node]
+        for child, partial in zip(node.args, _partials(node, memo, varying), strict=True):
+            adjoints[child] += adjoint * partial
+    return vals, adjoints
+
+
+def _partials(node: Expr, memo: dict[Expr, float], varying: set[Expr]) -> list[float]:
+    """The numeric d node / d arg for each argument of ``node``."""
+    kind = type(node)
+    args = [memo[a] for a in node.args]
+    if kind is Add:
+        return [1.0] * len(args)
+    if kind is Mul:
+        # products of the other factors, by prefix and suffix products: no division, so zeros are fine
+        n = len(args)
+        before = [1.0] * n
+        after = [1.0] * n
+        for i in range(1, n):
+            before[i] = before[i - 1] * args[i - 1]
+            after[n - 1 - i] = after[n - i] * args[n - i]
+        return [before[i] * after[i] for i in range(n)]
+    if kind is Pow:
+        return _pow_partials(node, args[0], args[1], memo[node], varying)
+    base_ok = [a in varying for a in node.args]
+    try:
+        parts = node.fn.partials(node.args)
+    except DifferentiationError:
+        if any(base_ok):
+            raise
+        return [math.nan] * len(args)
+    out = []
+    for part, moves in zip(parts, base_ok, strict=True):
+        try:
+            _forward(postorder(part, done=memo), memo, {})
+            out.append(memo[part])
+        except SymdiffError:
+            if moves:
+                raise
+            out.append(math.nan)
+    return out
+
+
+def _pow_partials(node: Expr, base: float, exp: float, value: float, varying: set[Expr]) -> list[float]:
+    base_node, exp_node = node.args
+    # d/d base = exp * base^(exp - 1)
+    if base == 0 and exp < 1:
+        if base_node in varying:
+            raise EvaluationError(f"the slope of {_show(node)} is infinite at base 0")
+        d_base = math.nan
+    else:
+        try:
+            d_base = exp * base ** (exp - 1)
+        except OverflowError:
+            raise EvaluationError(f"the slope of {_show(node)} overflows at base {base!r}") from None
+    # d/d exp = base^exp * log(base); 0^v has slope 0 where it is differentiable (v > 0), as in JAX
+    if base == 0:
+        d_exp = 0.0
+    elif base < 0:
+        if exp_node in varying:
+            raise EvaluationError(f"the slope of {_show(node)} in its exponent needs log of a negative base {base!r}")
+        d_exp = math.nan
+    else:
+        d_exp = value * math.log(base)
+    return [d_base, d_exp]
+
+
+def backprop(expr: Expr | str, at: Mapping[Any, Any]) -> dict[str, float]:
+    """d(expr)/d(variable) at the point ``at``, for every free variable, by one reverse pass.
+
+    A variable with no influence at that point gets 0.0.
+
+    >>> from symdiff.parse import parse
+    >>> backprop(parse("x^2*y + y + 2"), {"x": 3, "y": 4})
+    {'x': 24.0, 'y': 10.0}
+    >>> backprop(parse("relu(x) + y"), {"x": -1, "y": 2})
+    {'x': 0.0, 'y': 1.0}
+    """
+    _, adjoints = forward_backward(expr, at)
+    found = {node.name: adjoint for node, adjoint in adjoints.items() if type(node) is Var}
+    return {name: found[name] for name in sorted(found)}
+
+
+__all__ = ["backprop", "forward_backward", "values"]
