@@ -237,6 +237,23 @@ def _cmd_hessian(args: argparse.Namespace) -> str:
     return _report(args, expr, wrt, f"H({names})", hessian(expr, wrt), "hessian")
 
 
+def _cmd_render(args: argparse.Namespace) -> str:
+    from .render import render  # graphviz is only needed here
+
+    expr = parse(args.expr)
+    path = render(expr, args.output, at=_read_point(args, expr), gradients=args.gradients,
+                  derivative=args.derivative, tree=args.tree, title=args.title, max_nodes=args.max_nodes)
+    return f"wrote {path}"
+
+
+def _positive(text: str) -> int:
+    """A whole number 1 or more (argparse ``type``)."""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 9 or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number 1 or more, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``symdiff`` command (documented by ``--help``)."""
     parser = _Parser(
@@ -268,7 +285,35 @@ def build_parser() -> argparse.ArgumentParser:
     _calculus_parser(sub, "grad", "print the gradient (all first partial derivatives)", _cmd_grad, _GRAD_HELP)
     _calculus_parser(sub, "hessian", "print the Hessian matrix (all second partial derivatives)", _cmd_hessian,
                      _HESSIAN_HELP)
+
+    p = sub.add_parser("render", help="draw the expression graph with Graphviz",
+                       description="Draw EXPR as a graph (each shared subexpression once) to the file given by "
+                       "-o; the suffix picks the format: .png, .svg, .pdf or .dot.",
+                       epilog=_RENDER_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. '(x+y)*z'")
+    p.add_argument("-o", "--output", metavar="PATH", required=True, help="the file to write, e.g. graph.png")
+    p.add_argument("--at", metavar="X=V,...", action="append",
+                   help="show each node's value at this point, e.g. x=-2,y=5,z=-4; may be repeated")
+    p.add_argument("--gradients", action="store_true",
+                   help="with --at, also show d(EXPR)/d(node) at every node (backpropagation)")
+    p.add_argument("--derivative", metavar="X", help="draw EXPR and its derivative by X in one picture")
+    p.add_argument("--tree", action="store_true", help="draw a tree: a shared node once per use")
+    p.add_argument("--title", metavar="TEXT", help="a title above the picture")
+    p.add_argument("--max-nodes", metavar="N", type=_positive,
+                   help="refuse graphs with more nodes than this (default: symdiff.render.MAX_RENDER_NODES)")
+    p.set_defaults(run=_cmd_render)
     return parser
+
+
+_RENDER_HELP = """
+examples:
+  $ symdiff render "(x+y)*z" --at x=-2,y=5,z=-4 --gradients -o circuit.png
+  wrote circuit.png
+  $ symdiff render "x^2*y + y + 2" --derivative x -o derivative.svg
+  wrote derivative.svg
+
+Pictures need the Graphviz 'dot' program; .dot output works without it.
+"""
 
 
 _OUTPUT_HELP = """
@@ -339,7 +384,7 @@ def _calculus_parser(sub: Any, name: str, summary: str, run: Callable[[argparse.
 def _protect_negative_expressions(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
     # argparse takes "-x^2" for an option; a leading space keeps it positional
     # (the grammar ignores the space). Real options are all spelled out.
-    options = {"-h", "--help", "--version", "--at", "--latex"}
+    options = {"-h", "--help", "--version", "--at", "--latex", "-o"}
     out = []
     for token in argv:
         if token.startswith("-") and token not in options and not token.startswith("--") and len(token) > 1:

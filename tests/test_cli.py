@@ -203,7 +203,7 @@ def test_calculus_errors_exact(capsys, argv, message):
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["eval", "--help"], ["simplify", "--help"], ["diff", "--help"], ["grad", "--help"],
-     ["hessian", "--help"], ["diff", "x", "-h"]],
+     ["hessian", "--help"], ["render", "--help"], ["diff", "x", "-h"]],
 )
 def test_help_everywhere(capsys, argv):
     with pytest.raises(SystemExit) as exit_info:
@@ -263,3 +263,51 @@ def test_real_process_grad():
     assert json.loads(as_json.stdout)["values"] == [24.0, 10.0]
     bad = subprocess.run(argv[:5] + ["--at", "x=3"], capture_output=True, text=True, env=env, timeout=60)
     assert (bad.returncode, bad.stdout, bad.stderr) == (2, "", "symdiff: error: no value given for variable 'y'\n")
+
+
+# -- render -----------------------------------------------------------------------------
+
+
+def test_render_writes_the_picture(capsys, tmp_path):
+    path = tmp_path / "circuit.png"
+    status, out, err = run(capsys, "render", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--gradients", "-o", str(path))
+    assert (status, out, err) == (0, f"wrote {path}\n", "")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_render_options_reach_the_picture(capsys, tmp_path):
+    path = tmp_path / "graph.dot"
+    assert run(capsys, "render", "x^2*y + y + 2", "--derivative", "x", "--title", "My title", "-o", str(path))[0] == 0
+    source = path.read_text()
+    assert source.startswith("digraph") and "My title" in source and "df/dx" in source
+    assert run(capsys, "render", "-x*sin(x)", "--output", str(path))[0] == 0  # a leading '-' stays EXPR
+    assert path.read_text().count("label=x ") == 1  # the DAG draws x once
+    assert run(capsys, "render", "-x*sin(x)", "--tree", "--output", str(path))[0] == 0
+    assert path.read_text().count("label=x ") == 2  # the tree draws x once per use
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["render", "(x+y)*z", "-o", "c.xyz"],
+         "cannot tell the picture format from 'c.xyz' (suffix '.xyz'): use .png, .svg, .pdf or .dot"),
+        (["render", "(x+y)*z", "--gradients", "-o", "c.png"],
+         "gradients need a point: pass at={'x': ..., ...} with the variable values (--at on the command line)"),
+        (["render", "sin(x)", "--max-nodes", "1", "-o", "s.svg"],
+         "the graph has 2 nodes, over the drawing limit of 1: raise it with max_nodes= (--max-nodes on the command "
+         "line) if you really want this picture"),
+        (["render", "sin(x)", "--max-nodes", "0", "-o", "s.svg"],
+         "argument --max-nodes: expected a whole number 1 or more, got '0' (see 'symdiff render --help')"),
+        (["render", "x*y", "--at", "x=1", "-o", "s.svg"], "no value given for variable 'y'"),
+        (["render", "x+", "-o", "s.svg"],
+         "unexpected end of input at line 1, column 3; expected a number, a name, '(' or a unary sign"),
+    ],
+)
+def test_render_errors(capsys, argv, message):
+    assert run(capsys, *argv) == (2, "", f"symdiff: error: {message}\n")
+
+
+def test_render_without_dot_says_how_to_install(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    status, out, err = run(capsys, "render", "x", "-o", str(tmp_path / "x.png"))
+    assert status == 2 and "apt-get install graphviz" in err and "brew install graphviz" in err
