@@ -1,13 +1,15 @@
-"""symdiff demo: parse, differentiate (gradient, Hessian), print, evaluate, compile.
+"""symdiff demo: parse, differentiate (gradient, Hessian), print, evaluate, compile, draw.
 
 Run with ``make demo``. Each section prints what a user would type and what
 symdiff answers.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 import symdiff
-from symdiff import diff, evaluate, gradient, hessian, lambdify, latex, parse, size
+from symdiff import diff, evaluate, gradient, hessian, lambdify, latex, parse, render, size
 
 
 def show(label: str, value: object) -> None:
@@ -55,6 +57,17 @@ def main() -> None:
     g = parse("sin(x*y) * (x*y) + exp(sin(x*y))")
     show("expression", g)
     show("distinct nodes / as a tree", f"{size(g)} / {size(g, tree=True)}")
+
+    print("\n== pictures (Graphviz) ==")
+    out = Path("build/demo")
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        show("f beside df/dx", render(f, out / "derivative.png", derivative="x"))
+        circuit = parse("(x+y)*z")
+        show("(x+y)*z, values and gradients", render(circuit, out / "circuit.png", at={"x": -2, "y": 5, "z": -4},
+                                                      gradients=True, title="backpropagation through (x + y)*z"))
+    except symdiff.RenderError as err:
+        print(f"no pictures: {err}")
 
     print("\n== bad input gets a clear error ==")
     try:
