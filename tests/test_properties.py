@@ -149,16 +149,17 @@ def test_add_and_mul_with_exact_constants_are_independent_of_argument_order(oper
 # -- evaluation -------------------------------------------------------------------------
 
 
-
-
-
 @SETTINGS
 @given(moderate_exprs, five_points)
 def test_array_evaluation_matches_pointwise_scalars(e, points):
     scalar_points = [dict(zip(VAR_NAMES, p, strict=True)) for p in points]
+    mpmath = pytest.importorskip("mpmath")  # a SymPy dependency
     scalars = [scalar_or_none(e, p) for p in scalar_points]
-    ok = [i for i, v in enumerate(scalars) if v is not None]
-    assume(ok)  # points where the scalar path reports a domain error are skipped
+    # skipped: points where the scalar path reports a domain error, and points where
+    # rounding alone moves the value (tan near a pole), where NumPy's and math's
+    # last-bit differences are amplified
+    ok = [i for i, v in enumerate(scalars) if v is not None and _well_conditioned(mpmath, e, scalar_points[i])]
+    assume(ok)
     for v in scalars:
         assert v is None or type(v) is float
     arrays = {name: np.array([p[i] for p in points]) for i, name in enumerate(VAR_NAMES)}
