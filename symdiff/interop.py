@@ -41,7 +41,9 @@ Both conversions are iterative, memoized on the node. SymPy's own automatic
 evaluation is recursive, though (``Expr.is_number`` walks the whole argument),
 so ``to_sympy`` with ``evaluate=True`` fails on nested calls a few hundred deep
 (``sin`` about 330, ``sigmoid`` about 80) with a ``SymdiffError`` saying so;
-``evaluate=False`` builds unevaluated SymPy nodes at any depth. It also skips
+``evaluate=False`` builds unevaluated SymPy nodes at any depth, except under
+``max``, ``min`` and ``relu``: SymPy's ``Max``/``Min`` sort their arguments
+recursively even then. It also skips
 SymPy's numeric evaluation of constants, which on extreme ones (an exponent of
 ``1e9``) can take very long.
 """
@@ -136,10 +138,13 @@ def to_sympy(e: Expr | int | float | Fraction, *, evaluate: bool = True) -> symp
                 memo[node] = _build(sp, node, [memo[a] for a in node.args], undefined)
         except RecursionError:
             # Not ours: SymPy's automatic evaluation recurses over the argument.
-            raise SymdiffError(
-                "SymPy's automatic evaluation recursed too deep on this expression;"
-                " pass evaluate=False to build it unevaluated"
-            ) from None
+            hint = (
+                "; pass evaluate=False to build it unevaluated"
+                if evaluate
+                else " even with evaluate=False (SymPy's Max and Min, from max, min and relu, sort their arguments"
+                " recursively)"
+            )
+            raise SymdiffError(f"SymPy recursed too deep on this expression{hint}") from None
     return memo[e]
 
 
@@ -168,7 +173,7 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
         if entry is not None:
             return entry(sp, *args)
     except ValueError as err:  # e.g. Max of a complex number such as (-2)^(1/2)
-        raise SymdiffError(f"SymPy cannot build {name}({', '.join(map(str, args))}): {err}") from None
+        raise SymdiffError(f"SymPy cannot build {name}({', '.join(map(_excerpt, args))}): {err}") from None
     fn = undefined.get(name)
     if fn is None:
         fn = undefined[name] = sp.Function(name)
@@ -281,9 +286,9 @@ def _nested(name: str, args: list[Expr]) -> Expr:
 
 def _read_heaviside(sp: Any, s: Any) -> Reading:
     # symdiff's step is Heaviside(u, 0); SymPy's default H0 is 1/2.
-    if len(s.args) == 2 and isinstance(s.args[1], sp.Number) and s.args[1] == 0:
+    if len(s.args) == 2 and isinstance(s.args[1], sp.Number) and s.args[1].is_zero:
         return s.args[:1], lambda a: functions.call("step", a[0])
-    h0 = f"H0 = {s.args[1]}" if len(s.args) == 2 else "no H0"
+    h0 = f"H0 = {_excerpt(s.args[1])}" if len(s.args) == 2 else "no H0"
     raise SymdiffError(
         f"symdiff has no counterpart for SymPy Heaviside with {h0}: symdiff's step(u) is Heaviside(u, 0)"
     )
@@ -305,6 +310,8 @@ def _excerpt(s: Any, limit: int = 80) -> str:
         text = str(s)
     except RecursionError:
         return "(too deep to print)"
+    except ValueError:  # an integer over Python's 4300-digit str() limit
+        return "(a number too long to print)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -1,5 +1,7 @@
 """Rewrites beyond the canonical form, each safe: never changing a value where
-the input is defined (the result may be defined on a larger set).
+the input is defined (the result may be defined on a larger set). In floats
+the exception is overflow: ``2*(x - y)`` at x = y = 1e308 is 0, while its
+distributed form ``2*x - 2*y`` overflows; rewriting cannot see values.
 
 A table of small rules, one list per node kind, each returning the rewritten
 node or ``None``, with its algebra in a comment. The driver rebuilds bottom-up

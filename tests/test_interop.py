@@ -262,6 +262,31 @@ def test_sympy_evaluation_recursion_is_reported():
         to_sympy(_nested_sin(100_000))
 
 
+def test_recursion_in_max_is_reported_even_unevaluated():
+    e = Var("x")
+    for i in range(2000):
+        e = functions.max(e, Var("y") + i)
+    with pytest.raises(SymdiffError) as err:
+        to_sympy(e, evaluate=False)
+    assert str(err.value) == (
+        "SymPy recursed too deep on this expression even with evaluate=False (SymPy's Max and Min, "
+        "from max, min and relu, sort their arguments recursively)"
+    )
+
+
+def test_heaviside_with_a_float_zero_is_step():
+    x = sp.Symbol("x")
+    assert from_sympy(sp.Heaviside(x, sp.Float(0))) is functions.step(Var("x"))
+
+
+def test_numbers_too_long_to_print_still_give_a_symdiff_error():
+    x = sp.Symbol("x")
+    with pytest.raises(SymdiffError, match=r"symdiff has no counterpart for SymPy floor: \(a number too long to print\)"):
+        from_sympy(sp.floor(x * sp.Integer(10**5000)))
+    with pytest.raises(SymdiffError, match=r"Heaviside with H0 = \(a number too long to print\)"):
+        from_sympy(sp.Heaviside(x, sp.Integer(10**5000)))
+
+
 def test_depth_evaluated_round_trip():
     e = _nested_sin(200)  # what evaluated SymPy handles with room to spare
     assert from_sympy(to_sympy(e)) is e
