@@ -162,7 +162,8 @@ class _Drawing:
             return text
         rows = [f"<b>{html.escape(text)}</b>"]
         rows.append(f'<font point-size="11" color="{_VALUE_COLOR}">value {_num(self.vals[node])}</font>')
-        if self.grads is not None:
+        # a constant's slope is only noise when it is undefined (the exponent -1 of a negative base)
+        if self.grads is not None and not (type(node) is Const and not math.isfinite(self.grads[node])):
             rows.append(f'<font point-size="11" color="{_GRAD_COLOR}">grad {_num(self.grads[node])}</font>')
         cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
         return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>>'

@@ -270,3 +270,11 @@ def test_deterministic_source():
     e = parse("tanh(w*x + b) + w^2")
     assert to_dot(e).source == to_dot(parse(str(e))).source
     assert to_dot(Var("q") + 1).source.count("n0") >= 1
+
+
+def test_an_undefined_slope_of_a_constant_is_not_drawn():
+    # d/d(exponent) of (x - y)^(-1) is log(x - y): undefined at x - y < 0, meaningless for a constant
+    source = to_dot(parse("x/(x - y)"), at={"x": 1, "y": 3}, gradients=True).source
+    assert "nan" not in source
+    node_grads = source.count('">grad ') - source.count('">grad = ')  # less the heading's key
+    assert node_grads == size(parse("x/(x - y)")) - 1  # every node but the -1
