@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from .errors import DifferentiationError, EvaluationError, SymdiffError
-from .evaluate import _bind, _const_value, _ScalarOps, _show
-from .nodes import Add, Const, Expr, Mul, Pow, Var, as_expr
+from .evaluate import _bind, _ScalarOps, _show, node_values
+from .nodes import Add, Expr, Mul, Pow, Var, as_expr
 from .walk import postorder
 
 
@@ -46,24 +46,8 @@ def _scalar_env(order: list[Expr], at: Mapping[Any, Any]) -> dict[str, float]:
 
 
 def _forward(order: list[Expr], memo: dict[Expr, float], env: Mapping[str, float]) -> None:
-    """Fill ``memo`` with the float value of each node of ``order`` (children first)."""
-    for node in order:
-        kind = type(node)
-        if kind is Const:
-            value = _const_value(node)
-        elif kind is Var:
-            value = env[node.name]
-        else:
-            args = [memo[a] for a in node.args]
-            if kind is Add:
-                value = _ScalarOps.add(args)
-            elif kind is Mul:
-                value = _ScalarOps.mul(args)
-            elif kind is Pow:
-                value = _ScalarOps.pow(args[0], args[1], node)
-            else:
-                value = _ScalarOps.call(node, args)
-        memo[node] = value
+    """Fill ``memo`` with the float value of each node of ``order``: evaluate's own fold."""
+    node_values(order, memo, env, _ScalarOps)
 
 
 def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:

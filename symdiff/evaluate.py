@@ -81,6 +81,13 @@ def _const_value(node: Const) -> float:
 
 def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
     memo: dict[Expr, Value] = {}
+    node_values(order, memo, env, ops)
+    result = memo[order[-1]]
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def node_values(order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Value], ops: type) -> None:
+    """Fill ``memo`` with the value of each node of ``order`` (children first, or already in ``memo``)."""
     for node in order:
         kind = type(node)
         if kind is Const:
@@ -98,8 +105,6 @@ def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
             else:
                 value = ops.call(node, args)
         memo[node] = value
-    result = memo[order[-1]]
-    return float(result) if np.ndim(result) == 0 else result
 
 
 class _ScalarOps:
