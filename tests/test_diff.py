@@ -9,7 +9,7 @@ import pytest
 import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from strategies import exprs
+from strategies import BUILTIN_FUNCTIONS, exprs
 
 import symdiff
 from symdiff import DifferentiationError, diff, evaluate, gradient, hessian, jacobian, parse, size
@@ -331,15 +331,26 @@ def _sympy_value(expr, at):
 
 
 def _real(expr):
-    return expr.subs({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
+    """``to_sympy(expr)`` over real symbols; skips the example where SymPy's exact arithmetic
+    cannot build it (``relu(log(sin(pi)))`` is ``Max(log(0), 0)`` there)."""
+    try:
+        converted = to_sympy(expr)
+    except symdiff.SymdiffError:
+        assume(False)
+    return converted.subs({s: sympy.Symbol(s.name, real=True) for s in converted.free_symbols})
+
+
+#: step and sign jump at 0, where floats and SymPy's exact arithmetic part ways:
+#: x*step(sin(pi)) has slope 1 in floats (sin(pi) = 1.2e-16) and 0 in SymPy
+CONTINUOUS = tuple(n for n in BUILTIN_FUNCTIONS if n not in ("step", "sign"))
 
 
 @PROPERTY
-@given(exprs(max_leaves=10, consts=small_consts, var_names=("x", "y")), points)
+@given(exprs(max_leaves=10, function_names=CONTINUOUS, consts=small_consts, var_names=("x", "y")), points)
 def test_diff_agrees_with_sympy(f, at):
     ours = _value(diff(f, "x"), at)
     assume(_finite(ours) and _smooth_along_x(f, at))
-    theirs = _sympy_value(sympy.diff(_real(to_sympy(f)), sympy.Symbol("x", real=True)), at)
+    theirs = _sympy_value(sympy.diff(_real(f), sympy.Symbol("x", real=True)), at)
     assume(not math.isnan(theirs))  # SymPy leaves DiracDelta or a non-real branch here
     assert math.isclose(ours, theirs, rel_tol=1e-7, abs_tol=1e-9)
 
@@ -352,7 +363,7 @@ def test_hessian_is_symmetric_and_agrees_with_sympy(f, at):
     ours = _value(h[0][1], at)
     assume(_finite(ours))
     sx, sy = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
-    theirs = _sympy_value(sympy.diff(_real(to_sympy(f)), sx, sy), at)
+    theirs = _sympy_value(sympy.diff(_real(f), sx, sy), at)
     assume(not math.isnan(theirs))
     assert math.isclose(ours, theirs, rel_tol=1e-7, abs_tol=1e-9)
     # the mixed partial the other way round is the same value

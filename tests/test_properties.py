@@ -30,7 +30,7 @@ from strategies import (
 )
 
 from symdiff import functions
-from symdiff.errors import LimitError
+from symdiff.errors import LimitError, SymdiffError
 from symdiff.evaluate import evaluate
 from symdiff.interop import to_sympy
 from symdiff.nodes import Add, Call, Const, Mul, Pow, Var, add, mul, rebuild
@@ -184,11 +184,14 @@ domain_coordinates = st.floats(min_value=DOMAIN_LO, max_value=DOMAIN_HI)
 domain_points = st.lists(st.tuples(domain_coordinates, domain_coordinates, domain_coordinates), min_size=3, max_size=3)
 
 
+#: step and sign jump at 0, where floats and SymPy's exact arithmetic part ways:
+#: step(sin(pi)) is 1 in floats (sin(pi) = 1.2e-16) and 0 in SymPy. They are checked
+#: against SymPy away from 0 in test_interop.
+CONTINUOUS = tuple(n for n in BUILTIN_FUNCTIONS if n in SYMPY_MAPPED and n not in ("step", "sign"))
+
+
 @settings(max_examples=100, deadline=None)
-@given(
-    exprs(function_names=tuple(n for n in BUILTIN_FUNCTIONS if n in SYMPY_MAPPED), consts=numbers(wide_floats=False)),
-    domain_points,
-)
+@given(exprs(function_names=CONTINUOUS, consts=numbers(wide_floats=False)), domain_points)
 def test_evaluate_agrees_with_sympy(e, points):
     sympy = pytest.importorskip("sympy")
     mpmath = pytest.importorskip("mpmath")  # a SymPy dependency
@@ -199,14 +202,20 @@ def test_evaluate_agrees_with_sympy(e, points):
         if value is not None and math.isfinite(value) and _well_conditioned(mpmath, e, env):
             ours.append((env, value))
     assume(ours)
-    theirs_expr = to_sympy(e)
+    try:
+        theirs_expr = to_sympy(e)
+    except SymdiffError:  # exact where floats round: log(sin(pi)) is log(0) in SymPy
+        assume(False)
     compared = 0
     for env, value in ours:
         subs = {sympy.Symbol(name): sympy.Float(repr(env[name]), 30) for name in free_vars(e)}
-        theirs = sympy.N(theirs_expr, 30, subs=subs)
-        if not (theirs.is_real and theirs.is_finite):
+        try:
+            theirs = sympy.N(theirs_expr, 30, subs=subs)
+            expected = float(theirs) if theirs.is_real and theirs.is_finite else None
+        except (ValueError, TypeError):  # SymPy cannot order or convert an exact zoo or nan
+            expected = None
+        if expected is None:
             continue
-        expected = float(theirs)
         assert math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12), (str(e), env, value, expected)
         compared += 1
     assume(compared)
@@ -274,7 +283,9 @@ def _mp_evaluate(mpmath, e, env, prec):
                         v = mpmath.power(args[0], args[1])
                     else:
                         v = mp_functions[node.fn.name](*args)
-                if not isinstance(v, mpmath.mpf) or not mpmath.isfinite(v):
+                # beyond the float range the float path has overflowed anyway, and mpmath
+                # would go on (sin of exp(exp(20)) needs millions of digits of pi)
+                if not isinstance(v, mpmath.mpf) or not mpmath.isfinite(v) or abs(v) > 1e308:
                     return None
                 memo[node] = v
         except (ValueError, ZeroDivisionError):
