@@ -281,9 +281,10 @@ def test_heaviside_with_a_float_zero_is_step():
 
 def test_numbers_too_long_to_print_still_give_a_symdiff_error():
     x = sp.Symbol("x")
-    with pytest.raises(SymdiffError, match=r"symdiff has no counterpart for SymPy floor: \(a number too long to print\)"):
+    too_long = r"\(a number too long to print\)"
+    with pytest.raises(SymdiffError, match=r"symdiff has no counterpart for SymPy floor: " + too_long):
         from_sympy(sp.floor(x * sp.Integer(10**5000)))
-    with pytest.raises(SymdiffError, match=r"Heaviside with H0 = \(a number too long to print\)"):
+    with pytest.raises(SymdiffError, match=r"Heaviside with H0 = " + too_long):
         from_sympy(sp.Heaviside(x, sp.Integer(10**5000)))
 
 
