@@ -25,16 +25,9 @@ import numpy as np
 
 from .errors import DifferentiationError, EvaluationError, SymdiffError
 from .evaluate import _bind, _ScalarOps, _show, node_values
-from .nodes import Add, Expr, Mul, Pow, Var, as_expr
+from .nodes import Add, Expr, Mul, Pow, Var
+from .parse import as_input
 from .walk import postorder
-
-
-def _as_input(expr: Any) -> Expr:
-    if isinstance(expr, str):
-        from .parse import parse
-
-        return parse(expr)
-    return as_expr(expr)
 
 
 def _scalar_env(order: list[Expr], at: Mapping[Any, Any]) -> dict[str, float]:
@@ -58,7 +51,7 @@ def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:
     >>> values(x * y + 1, {"x": 2, "y": 3})[x * y]
     6.0
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     order = postorder(expr)
     memo: dict[Expr, float] = {}
     _forward(order, memo, _scalar_env(order, at))
@@ -82,7 +75,7 @@ def forward_backward(expr: Expr | str, at: Mapping[Any, Any]) -> tuple[dict[Expr
     >>> grads[x], grads[y], grads[z], grads[x + y]
     (-4.0, -4.0, 3.0, -4.0)
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     order = postorder(expr)
     memo: dict[Expr, float] = {}
     _forward(order, memo, _scalar_env(order, at))

@@ -19,7 +19,8 @@ from typing import Any
 
 from .errors import DifferentiationError, LimitError
 from .functions import log
-from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, mul, pow_
+from .parse import as_input
 from .walk import free_vars, postorder
 
 #: The highest total order ``diff`` takes: each order can multiply the size of the
@@ -144,14 +145,6 @@ def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
     return mul(node, add(mul(_build(de), log(base)), mul(exponent, _build(db), pow_(base, -1))))
 
 
-def _as_input(expr: Any) -> Expr:
-    if isinstance(expr, str):
-        from .parse import parse
-
-        return parse(expr)
-    return as_expr(expr)
-
-
 def _as_var(item: Any) -> Var:
     if type(item) is Var:
         return item
@@ -213,7 +206,7 @@ def diff(expr: Expr | str, *spec: Any) -> Expr:
     >>> str(diff(x**3 * y, x)), str(diff(x**3 * y, x, 2, y))
     ('3*x^2*y', '6*x')
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     if not spec and not free_vars(expr):
         return _ZERO
     pairs = _read_spec(expr, spec)
@@ -247,7 +240,7 @@ def gradient(expr: Expr | str, vars: Any = None) -> list[Expr]:
     >>> [str(g) for g in gradient(parse("x^2*y + y + 2"), ["x", "y"])]
     ['2*x*y', 'x^2 + 1']
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     targets = _var_list(expr, vars)
     wanted = set(targets)
     order = postorder(expr)
@@ -304,7 +297,7 @@ def jacobian(exprs: Iterable[Expr | str], vars: Any = None) -> list[list[Expr]]:
     """
     if isinstance(exprs, (str, Expr)):
         exprs = [exprs]
-    exprs = [_as_input(e) for e in exprs]
+    exprs = [as_input(e) for e in exprs]
     targets = _var_list(exprs, vars)
     return [gradient(e, targets) for e in exprs]
 
@@ -316,7 +309,7 @@ def hessian(expr: Expr | str, vars: Any = None) -> list[list[Expr]]:
     >>> [[str(h) for h in row] for row in hessian(parse("x^2*y + y + 2"), ["x", "y"])]
     [['2*y', '2*x'], ['2*x', '0']]
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     targets = _var_list(expr, vars)
     first = gradient(expr, targets)
     n = len(targets)

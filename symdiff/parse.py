@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import functions
 from .errors import ArityError, LimitError, ParseError, UnknownFunctionError
-from .nodes import MAX_CONST_BITS, Const, Expr, Var, add, mul, pow_
+from .nodes import MAX_CONST_BITS, Const, Expr, Var, add, as_expr, mul, pow_
 
 #: Longer input raises ``LimitError`` before lexing.
 MAX_INPUT_CHARS = 20_000_000
@@ -248,6 +248,15 @@ _ORDER = ["NUMBER", "NAME", "LPAR", "sign", "RPAR", "COMMA", "PLUS", "MINUS", "S
           "operator", "$END"]
 _GROUP_WORDS = {"sign": "a unary sign", "operator": "an operator"}
 
+
+
+def as_input(value: object) -> Expr:
+    """What the calculus and drawing functions accept: text (parsed), an Expr or a number.
+
+    >>> as_input("x + x") is as_input(2 * Var("x"))
+    True
+    """
+    return parse(value) if isinstance(value, str) else as_expr(value)
 
 def _token_error(exc: UnexpectedToken, text: str) -> ParseError:
     token = exc.token

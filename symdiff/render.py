@@ -27,7 +27,8 @@ import graphviz
 from .autodiff import forward_backward, values
 from .diff import _as_var, diff
 from .errors import RenderError
-from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, as_expr
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var
+from .parse import as_input
 from .printing import to_str
 from .walk import postorder, size
 
@@ -51,14 +52,6 @@ _STYLES = {
     "op": {"shape": "circle", "style": "filled", "fillcolor": "#fff2cc", "color": "#b8860b"},
     "call": {"shape": "box", "style": "filled,rounded", "fillcolor": "#dbe8f7", "color": "#2f5f9e"},
 }
-
-
-def _as_input(expr: Any) -> Expr:
-    if isinstance(expr, str):
-        from .parse import parse
-
-        return parse(expr)
-    return as_expr(expr)
 
 
 def _limit(max_nodes: Any) -> int:
@@ -199,7 +192,7 @@ def to_dot(
     >>> print(to_dot(x * y + 1).source.count("->"))
     4
     """
-    expr = _as_input(expr)
+    expr = as_input(expr)
     limit = _limit(max_nodes)
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise RenderError(f"rankdir must be one of LR, RL, TB, BT, not {rankdir!r}")
