@@ -62,3 +62,7 @@ class RenderError(SymdiffError):
 
 class LimitError(SymdiffError, ValueError):
     """A resource bound was hit (input too long, constant too large, ...)."""
+
+
+class OptimizationError(SymdiffError, ValueError):
+    """An optimization that cannot go on: diverged, non-finite values, a bad setting."""

@@ -87,7 +87,14 @@ def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
 
 
 def node_values(order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Value], ops: type) -> None:
-    """Fill ``memo`` with the value of each node of ``order`` (children first, or already in ``memo``)."""
+    """Fill ``memo`` with the value of each node of ``order`` (children first, or already in ``memo``).
+
+    ``ops`` computes each kind of node: ``add(values)``, ``mul(values)``,
+    ``pow(base, exp, node)``, ``call(node, values)``, and ``reduce(node, value,
+    shape)`` for ``sum``/``mean``, whose argument is first broadcast to ``shape``,
+    the common shape of the variables bound to arrays (the samples).
+    """
+    shape = None
     for node in order:
         kind = type(node)
         if kind is Const:
@@ -102,9 +109,26 @@ def node_values(order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Va
                 value = ops.mul(args)
             elif kind is Pow:
                 value = ops.pow(args[0], args[1], node)
+            elif node.fn.reduction:
+                if shape is None:
+                    shape = sample_shape(env)
+                value = ops.reduce(node, args[0], shape)
             else:
                 value = ops.call(node, args)
         memo[node] = value
+
+
+def sample_shape(env: Mapping[str, Any]) -> tuple[int, ...]:
+    """The common shape of the values bound to arrays: what ``sum`` and ``mean`` reduce over.
+
+    >>> sample_shape({"x": np.zeros(3), "w": 2.0})
+    (3,)
+    """
+    shapes = [np.shape(v) for v in env.values() if np.ndim(v)]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise EvaluationError(f"the arrays bound to variables do not broadcast together: shapes {shapes}") from None
 
 
 class _ScalarOps:
@@ -154,6 +178,10 @@ class _ScalarOps:
             raise EvaluationError(f"{spec.name}({where}) is not real")
         return _finite(float(value), spec.name, args)
 
+    @staticmethod
+    def reduce(node: Call, value: float, shape: tuple[int, ...]) -> float:
+        return value  # plain numbers are one sample
+
 
 class _ArrayOps:
     @staticmethod
@@ -177,6 +205,10 @@ class _ArrayOps:
     @staticmethod
     def call(node: Call, args: list[Value]) -> Value:
         return node.fn.numpy(*args)
+
+    @staticmethod
+    def reduce(node: Call, value: Value, shape: tuple[int, ...]) -> Value:
+        return node.fn.numpy(np.broadcast_to(value, shape))
 
 
 def _finite(value: float, what: str, inputs: list[float]) -> float:

@@ -25,6 +25,7 @@ import numpy as np
 from .canonical import _exact_root, mul, pow_
 from .errors import ArityError, RegistryError, UnknownFunctionError
 from .nodes import Call as _Call
+from .dual import Dual as _Dual
 from .nodes import Const, Expr, _text_digest, as_expr, make_call
 
 Partials = Callable[..., Sequence[Any]]
@@ -39,7 +40,7 @@ class FunctionSpec:
     'sin(2*x)'
     """
 
-    __slots__ = ("name", "arity", "scalar", "numpy", "deriv", "latex", "domain", "fold", "digest")
+    __slots__ = ("name", "arity", "scalar", "numpy", "deriv", "latex", "domain", "fold", "digest", "reduction")
 
     def __init__(
         self,
@@ -61,8 +62,13 @@ class FunctionSpec:
         self.domain = domain
         self.fold = fold
         self.digest = _text_digest(name)
+        self.reduction = False  # sum/mean over the samples: linear, never folded, see REDUCTIONS
 
-    def __call__(self, *args: Any) -> Expr:
+    def __call__(self, *args: Any) -> Any:
+        if _Dual in map(type, args):  # forward mode on numbers: sin(Dual(1, 1))
+            from .dual import apply_function
+
+            return apply_function(self, args)
         return call(self, *args)
 
     def __repr__(self) -> str:
@@ -127,6 +133,8 @@ def call(fn: FunctionSpec | str, *args: Any) -> Expr:
             f"function {spec.name!r} takes {spec.arity} argument{'s' if spec.arity != 1 else ''}, got {len(args)}"
         )
     nodes = tuple(as_expr(a) for a in args)
+    if spec.reduction:  # sum(1) is the number of samples, known only when evaluated
+        return make_call(spec, nodes)
     if nodes and all(type(a) is Const for a in nodes):
         values = [a.value for a in nodes]
         if any(isinstance(v, float) for v in values):
@@ -349,6 +357,19 @@ max = register_function("max", 2, _max, np.maximum, lambda a, b: [1 - step(b - a
 # min(a, b): d/da = 1 - step(a - b), d/db = step(a - b); a tie sends the gradient to a
 min = register_function("min", 2, _min, np.minimum, lambda a, b: [1 - step(a - b), step(a - b)],
                         r"\min\left({0}, {1}\right)", fold=_exact(lambda a, b: a if a <= b else b))
+
+# -- reductions over samples ---------------------------------------------------
+# A variable may be bound to an array of samples; every other node is computed per
+# sample. sum(u) and mean(u) add (average) u over the samples, u broadcast to the
+# samples' shape first, so sum(b) with 4 samples is 4*b. On plain numbers there is
+# one sample. They are linear: d sum(u) = sum(du), which diff, gradient, backprop,
+# dual numbers and lambdify all special-case (``spec.reduction``), so they have no
+# derivative rule here and never fold.
+sum = register_function("sum", 1, float, np.sum, None, r"\sum\left({0}\right)")
+mean = register_function("mean", 1, float, np.mean, None, r"\operatorname{{mean}}\left({0}\right)")
+sum.reduction = mean.reduction = True
+REDUCTIONS = frozenset({"sum", "mean"})
+
 pi = register_function("pi", 0, lambda: math.pi, lambda: np.pi, None, r"\pi")
 
 _EXP = exp
