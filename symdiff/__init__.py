@@ -10,7 +10,7 @@
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
 
 # isort: split
-from .autodiff import backprop
+from .autodiff import backprop, forward_backward
 from .compile import lambdify
 from .diff import diff, gradient, hessian, jacobian
 from .errors import (
@@ -18,6 +18,7 @@ from .errors import (
     DifferentiationError,
     EvaluationError,
     LimitError,
+    OptimizationError,
     ParseError,
     RegistryError,
     RenderError,
@@ -36,6 +37,7 @@ from .functions import (
     exp,
     log,
     max,
+    mean,
     min,
     register_function,
     relu,
@@ -46,6 +48,7 @@ from .functions import (
     softplus,
     sqrt,
     step,
+    sum,
     tan,
     tanh,
 )
@@ -60,10 +63,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Add", "ArityError", "Call", "Const", "DifferentiationError", "EvaluationError", "Expr", "FunctionSpec",
-    "LimitError", "Mul", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
+    "LimitError", "Mul", "OptimizationError", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
     "UnknownFunctionError", "Var",
-    "abs", "acos", "asin", "atan", "backprop", "cos", "cosh", "diff", "evaluate", "exp", "free_vars", "from_sympy",
-    "gradient", "hessian", "jacobian", "lambdify", "latex", "log", "max", "min", "parse", "register_function",
-    "relu", "render", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "symbols",
-    "tan", "tanh", "to_dot", "to_sympy",
+    "abs", "acos", "asin", "atan", "backprop", "cos", "cosh", "diff", "evaluate", "exp", "forward_backward",
+    "free_vars", "from_sympy", "gradient", "hessian", "jacobian", "lambdify", "latex", "log", "max", "mean", "min",
+    "parse", "register_function", "relu", "render", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus",
+    "sqrt", "step", "sum", "symbols", "tan", "tanh", "to_dot", "to_sympy",
 ]

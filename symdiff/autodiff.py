@@ -24,23 +24,37 @@ from typing import Any
 import numpy as np
 
 from .errors import DifferentiationError, EvaluationError, SymdiffError
-from .evaluate import _bind, _ScalarOps, _show, node_values
-from .nodes import Add, Expr, Mul, Pow, Var
+from .evaluate import _ArrayOps, _bind, _ScalarOps, _show, given_samples, node_values
+from .nodes import Add, Call, Expr, Mul, Pow, Var
 from .parse import as_input
 from .walk import postorder
 
 
-def _scalar_env(order: list[Expr], at: Mapping[Any, Any]) -> dict[str, float]:
-    env = _bind(order, at)
-    for name, value in env.items():
-        if isinstance(value, np.ndarray):
-            raise EvaluationError(f"the value of {name!r} must be a single number here, not an array")
-    return env
+def _forward(order: list[Expr], memo: dict[Expr, Any], env: Mapping[str, Any], samples: tuple[int, ...] = ()) -> None:
+    """Fill ``memo`` with the value of each node of ``order``: evaluate's own fold.
+
+    Floats use the scalar kernels (a domain error raises); once any value is an
+    array (samples), the NumPy kernels, which give nan or inf as NumPy does.
+    """
+    if any(isinstance(v, np.ndarray) for v in env.values()) or any(
+        isinstance(memo.get(a), np.ndarray) for node in order for a in node.args
+    ):
+        with np.errstate(all="ignore"):
+            node_values(order, memo, env, _ArrayOps, samples)
+    else:
+        node_values(order, memo, env, _ScalarOps, samples)
 
 
-def _forward(order: list[Expr], memo: dict[Expr, float], env: Mapping[str, float]) -> None:
-    """Fill ``memo`` with the float value of each node of ``order``: evaluate's own fold."""
-    node_values(order, memo, env, _ScalarOps)
+def _unbroadcast(value: Any, shape: tuple[int, ...]) -> Any:
+    """``value`` summed down to ``shape``: the adjoint of a value that was broadcast up to it."""
+    if np.shape(value) == shape:
+        return value
+    value = np.asarray(value)
+    extra = value.ndim - len(shape)
+    value = value.sum(axis=tuple(range(extra))) if extra > 0 else value
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and value.shape[i] != 1)
+    value = value.sum(axis=ones, keepdims=True) if ones else value
+    return float(value) if not shape else value
 
 
 def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:
@@ -54,7 +68,7 @@ def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:
     expr = as_input(expr)
     order = postorder(expr)
     memo: dict[Expr, float] = {}
-    _forward(order, memo, _scalar_env(order, at))
+    _forward(order, memo, _bind(order, at), given_samples(at))
     return memo
 
 
@@ -77,21 +91,34 @@ def forward_backward(expr: Expr | str, at: Mapping[Any, Any]) -> tuple[dict[Expr
     """
     expr = as_input(expr)
     order = postorder(expr)
-    memo: dict[Expr, float] = {}
-    _forward(order, memo, _scalar_env(order, at))
+    memo: dict[Expr, Any] = {}
+    env = _bind(order, at)
+    samples = given_samples(at)
+    _forward(order, memo, env, samples)
+    if np.ndim(memo[expr]):
+        raise EvaluationError(
+            f"backpropagation needs one number, but the expression gives {np.size(memo[expr])} values, "
+            "one per sample; reduce them with mean(...) or sum(...)"
+        )
     vals = dict(memo)  # memo grows below with the partial nodes of function calls
     varying: set[Expr] = set()
     for node in order:
         if type(node) is Var or any(a in varying for a in node.args):
             varying.add(node)
-    adjoints: dict[Expr, float] = dict.fromkeys(order, 0.0)
+    adjoints: dict[Expr, Any] = dict.fromkeys(order, 0.0)
     adjoints[expr] = 1.0
     for node in reversed(order):
         if not node.args:
             continue
         adjoint = adjoints[node]
+        if type(node) is Call and node.fn.reduction:  # d sum(u) / d u_i = 1, d mean(u) / d u_i = 1/n
+            n = math.prod(samples) if node.fn.name == "mean" else 1
+            child = node.args[0]
+            spread = np.broadcast_to(adjoint / n, samples) if samples else adjoint / n
+            adjoints[child] = adjoints[child] + _unbroadcast(spread, np.shape(memo[child]))
+            continue
         for child, partial in zip(node.args, _partials(node, memo, varying), strict=True):
-            adjoints[child] += adjoint * partial
+            adjoints[child] = adjoints[child] + _unbroadcast(adjoint * partial, np.shape(memo[child]))
     return vals, adjoints
 
 
@@ -111,6 +138,8 @@ def _partials(node: Expr, memo: dict[Expr, float], varying: set[Expr]) -> list[f
             after[n - 1 - i] = after[n - i] * args[n - i]
         return [before[i] * after[i] for i in range(n)]
     if kind is Pow:
+        if np.ndim(args[0]) or np.ndim(args[1]):
+            return _pow_partials_array(args[0], args[1], memo[node])
         return _pow_partials(node, args[0], args[1], memo[node], varying)
     base_ok = [a in varying for a in node.args]
     try:
@@ -152,6 +181,14 @@ def _pow_partials(node: Expr, base: float, exp: float, value: float, varying: se
         d_exp = math.nan
     else:
         d_exp = value * math.log(base)
+    return [d_base, d_exp]
+
+
+def _pow_partials_array(base: Any, exp: Any, value: Any) -> list[Any]:
+    """The two slopes of a power over samples: NumPy's nan and inf where undefined, 0^v has slope 0."""
+    with np.errstate(all="ignore"):
+        d_base = exp * np.power(base, np.subtract(exp, 1))
+        d_exp = np.where(base == 0, 0.0, value * np.log(np.where(base == 0, 1.0, base)))
     return [d_base, d_exp]
 
 

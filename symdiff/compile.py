@@ -18,8 +18,10 @@ its value is dead, so a long chain over big arrays holds few of them.
 A wrapper checks and converts the arguments to float64, runs the code under
 ``np.errstate(all="ignore")`` (a domain error gives nan or inf as in NumPy,
 never an exception or a warning), broadcasts every output to the common shape
-of the arguments and rebuilds the nesting of the input lists. This module
-never differentiates or simplifies.
+of the arguments and rebuilds the nesting of the input lists. A function with a
+reduction (``sum``/``mean`` over the samples, the arrays' common shape) is a
+loss over data: its outputs are not broadcast, so a constant partial stays one
+number. This module never differentiates or simplifies.
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any) -> Callable[...,
         array (lists are converted); arrays broadcast together. It returns a Python
         ``float`` when every argument is a scalar, else an array of the arguments'
         broadcast shape (a constant output too), nested in lists and tuples as
-        ``exprs`` is. Shared subexpressions are computed once; domain errors give
+        ``exprs`` is. If any output uses ``sum`` or ``mean`` (a reduction over the
+        samples), no output is broadcast: they are the numbers NumPy computes.
+        Shared subexpressions are computed once; domain errors give
         nan or inf as in NumPy. The generated source is in its ``source`` attribute.
 
     Raises:
@@ -93,7 +97,8 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any) -> Callable[...,
     source, namespace, shown = _generate(names, order, roots, isinstance(template, int))
     filename = f"<symdiff-lambdified-{next(_counter)}>"
     exec(compile(source, filename, "exec"), namespace)
-    function = _wrap(namespace["_lambdified"], names, template)
+    reduces = any(type(node) is Call and node.fn.reduction for node in order)
+    function = _wrap(namespace["_lambdified"], names, template, broadcast=not reduces)
     function.__doc__ = _docstring(names, template, shown)
     function.source = source
     function.vars = names
@@ -208,6 +213,11 @@ def _generate(
         elif kind is Call and node.fn not in kernels:
             kernels[node.fn] = f"_f{len(kernels)}_{node.fn.name}"
             namespace[kernels[node.fn]] = node.fn.numpy
+            if node.fn.reduction and "_shape" not in namespace:
+                # sum/mean reduce over the samples: their argument broadcast to the arrays' shape
+                header.append(f"    _samples = _shape({', '.join(params.values())})")
+                namespace["_shape"] = _sample_shape
+                namespace["_broadcast"] = np.broadcast_to
 
     statements = _schedule(order, args)
     # last[i]: the statement that reads node i last; outputs live to the end.
@@ -238,6 +248,8 @@ def _generate(
             # kernels that return them) could give a complex number or raise: np.power.
             typed = numpy_typed[args[i][0]] or numpy_typed[args[i][1]]
             expr = f"{base} ** {exp}" if typed else f"_pow({base}, {exp})"
+        elif kind is Call and node.fn.reduction:
+            expr = f"{kernels[node.fn]}(_broadcast({operands[0]}, _samples))"
         elif kind is Call:
             expr = f"{kernels[node.fn]}({', '.join(operands)})"
         else:  # pragma: no cover - the node kinds are closed
@@ -395,7 +407,13 @@ def _count_outputs(template: Template) -> int:
 # -- the compiled function ------------------------------------------------------------------
 
 
-def _wrap(inner: Callable[..., Any], names: tuple[str, ...], template: Template) -> Callable[..., Any]:
+def _sample_shape(*values: Any) -> tuple[int, ...]:
+    return np.broadcast_shapes(*[np.shape(v) for v in values])
+
+
+def _wrap(
+    inner: Callable[..., Any], names: tuple[str, ...], template: Template, broadcast: bool = True
+) -> Callable[..., Any]:
     n = len(names)
     takes = f"takes {n} argument{'' if n == 1 else 's'} ({_name_list(names)})"
     single = isinstance(template, int)
@@ -405,19 +423,20 @@ def _wrap(inner: Callable[..., Any], names: tuple[str, ...], template: Template)
             raise TypeError(f"lambdified function {takes} but {len(args)} {'was' if len(args) == 1 else 'were'} given")
         values = [_convert(name, value) for name, value in zip(names, args, strict=True)]
         arrays = [v for v in values if type(v) is not np.float64]
-        shape = _common_shape(names, values) if arrays else None
+        shape = _common_shape(names, values) if arrays and broadcast else None
         with np.errstate(all="ignore"):
             out = inner(*values)
         if single:
             return _finish(out, shape, arrays)
         results = [_finish(v, shape, arrays) for v in out]
-        if shape is not None:
+        if arrays:
             # One node may be several outputs (a Hessian's mirrored entries): give each its own array.
             seen = {id(a) for a in arrays}
             for i, v in enumerate(results):
-                if id(v) in seen:
-                    results[i] = v = v.copy()
-                seen.add(id(v))
+                if type(v) is np.ndarray:
+                    if id(v) in seen:
+                        results[i] = v = v.copy()
+                    seen.add(id(v))
         return _fill(template, results)
 
     lambdified.__name__ = lambdified.__qualname__ = "lambdified"
@@ -473,7 +492,9 @@ def _common_shape(names: tuple[str, ...], values: list[Any]) -> tuple[int, ...]:
 def _finish(value: Any, shape: tuple[int, ...] | None, arrays: list[np.ndarray]) -> Any:
     """An output as returned: a Python float for scalar arguments, else an array of ``shape``."""
     if shape is None:
-        return float(value) if np.ndim(value) == 0 else value
+        if np.ndim(value) == 0:
+            return float(value)
+        return value.copy() if any(value is a for a in arrays) else value
     if type(value) is np.ndarray and value.shape == shape and value.dtype == np.float64:
         # A variable's value is the caller's array: never hand it back itself.
         return value.copy() if any(value is a for a in arrays) else value

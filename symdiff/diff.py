@@ -127,6 +127,8 @@ class _Forward:
             return add(*[mul(*args[:i], *args[i + 1 :], _build(ds[i])) for i in moving])
         if kind is Pow:
             return _pow_rule(node, ds[0], ds[1])
+        if node.fn.reduction:  # linear: d sum(u) = sum(du)
+            return node.fn(_build(ds[0]))
         partials = node.fn.partials(args)
         if len(moving) == 1:
             return _times(partials[moving[0]], ds[moving[0]])
@@ -239,30 +241,52 @@ def gradient(expr: Expr | str, vars: Any = None) -> list[Expr]:
     >>> from symdiff.parse import parse
     >>> [str(g) for g in gradient(parse("x^2*y + y + 2"), ["x", "y"])]
     ['2*x*y', 'x^2 + 1']
+    >>> [str(g) for g in gradient(parse("mean((w*x - y)^2)"), ["w"])]
+    ['mean(2*x*(w*x - y))']
     """
     expr = as_input(expr)
     targets = _var_list(expr, vars)
+    # A reduction (sum/mean over samples) is not a per-sample node: its adjoint cannot
+    # flow into its argument. Each one's argument gets its own reverse pass, innermost
+    # first, and the reduction then acts as a leaf: d sum(u)/dv = sum(du/dv).
+    inner: dict[Expr, dict[Var, Expr]] = {}
+    reductions = [n for n in postorder(expr) if type(n) is Call and n.fn.reduction]
+    for node in reductions:
+        partials = _reverse(node.args[0], targets, inner)
+        inner[node] = {v: node.fn(d) for v, d in partials.items()}
+    found = _reverse(expr, targets, inner)
+    return [found.get(v, _ZERO) for v in targets]
+
+
+def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]]) -> dict[Var, Expr]:
+    """d root / d target by one reverse pass that stops at the reductions of ``inner``."""
+    if root in inner:
+        return dict(inner[root])
     wanted = set(targets)
-    order = postorder(expr)
-    relevant: set[Expr] = set()
+    order = postorder(root, done=inner.keys())
+    relevant: set[Expr] = {r for r, partials in inner.items() if partials}
     for node in order:
         if node in wanted or any(a in relevant for a in node.args):
             relevant.add(node)
-    adjoints: dict[Expr, list[Lazy]] = {expr: [_ONE]} if expr in relevant else {}
-    found: dict[Var, Expr] = {}
+    adjoints: dict[Expr, list[Lazy]] = {root: [_ONE]} if root in relevant else {}
+    found: dict[Var, list[Lazy]] = {}
     for node in reversed(order):
         parts = adjoints.pop(node, None)
         if parts is None:
             continue
         adjoint = parts[0] if len(parts) == 1 else add(*[_build(p) for p in parts])
         if type(node) is Var:
-            found[node] = _build(adjoint)
+            found.setdefault(node, []).append(adjoint)
             continue
         for child, partial in _local_partials(node, relevant):
             contribution = _times(partial, adjoint)
             if not _is_zero(contribution):
                 adjoints.setdefault(child, []).append(contribution)
-    return [found.get(v, _ZERO) for v in targets]
+    for reduction, parts in adjoints.items():  # only reductions are left: the leaves of this pass
+        adjoint = add(*[_build(p) for p in parts])
+        for var, partial in inner[reduction].items():
+            found.setdefault(var, []).append(_times(partial, adjoint))
+    return {v: add(*[_build(p) for p in parts]) for v, parts in found.items()}
 
 
 def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:

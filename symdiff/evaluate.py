@@ -37,10 +37,11 @@ def evaluate(expr: Expr, values: Mapping[Any, Any] | None = None) -> Value:
     expr = as_expr(expr)
     order = postorder(expr)
     env = _bind(order, values or {})
+    samples = given_samples(values or {})
     if any(isinstance(v, np.ndarray) for v in env.values()):
         with np.errstate(all="ignore"):
-            return _fold(order, env, _ArrayOps)
-    return _fold(order, env, _ScalarOps)
+            return _fold(order, env, _ArrayOps, samples)
+    return _fold(order, env, _ScalarOps, samples)
 
 
 def _bind(order: list[Expr], values: Mapping[Any, Any]) -> dict[str, Value]:
@@ -79,22 +80,23 @@ def _const_value(node: Const) -> float:
         raise EvaluationError(f"the constant {_show(node)} is too large for a float") from None
 
 
-def _fold(order: list[Expr], env: dict[str, Value], ops: type) -> Value:
+def _fold(order: list[Expr], env: dict[str, Value], ops: type, samples: tuple[int, ...]) -> Value:
     memo: dict[Expr, Value] = {}
-    node_values(order, memo, env, ops)
+    node_values(order, memo, env, ops, samples)
     result = memo[order[-1]]
     return float(result) if np.ndim(result) == 0 else result
 
 
-def node_values(order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Value], ops: type) -> None:
+def node_values(
+    order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Value], ops: type, samples: tuple[int, ...] = ()
+) -> None:
     """Fill ``memo`` with the value of each node of ``order`` (children first, or already in ``memo``).
 
     ``ops`` computes each kind of node: ``add(values)``, ``mul(values)``,
     ``pow(base, exp, node)``, ``call(node, values)``, and ``reduce(node, value,
-    shape)`` for ``sum``/``mean``, whose argument is first broadcast to ``shape``,
-    the common shape of the variables bound to arrays (the samples).
+    shape)`` for ``sum``/``mean``, whose argument is first broadcast to ``shape``:
+    ``samples``, the common shape of the arrays given (see ``given_samples``).
     """
-    shape = None
     for node in order:
         kind = type(node)
         if kind is Const:
@@ -110,21 +112,22 @@ def node_values(order: list[Expr], memo: dict[Expr, Value], env: Mapping[str, Va
             elif kind is Pow:
                 value = ops.pow(args[0], args[1], node)
             elif node.fn.reduction:
-                if shape is None:
-                    shape = sample_shape(env)
-                value = ops.reduce(node, args[0], shape)
+                value = ops.reduce(node, args[0], samples)
             else:
                 value = ops.call(node, args)
         memo[node] = value
 
 
-def sample_shape(env: Mapping[str, Any]) -> tuple[int, ...]:
-    """The common shape of the values bound to arrays: what ``sum`` and ``mean`` reduce over.
+def given_samples(values: Mapping[Any, Any]) -> tuple[int, ...]:
+    """The common shape of the arrays in ``values``: what ``sum`` and ``mean`` reduce over.
 
-    >>> sample_shape({"x": np.zeros(3), "w": 2.0})
+    Every array given counts, used by the expression or not, so ``sum(b)`` and
+    its derivative ``sum(1)`` see the same samples as the loss they came from.
+
+    >>> given_samples({"x": np.zeros(3), "w": 2.0})
     (3,)
     """
-    shapes = [np.shape(v) for v in env.values() if np.ndim(v)]
+    shapes = [np.shape(v) for v in values.values() if isinstance(v, (np.ndarray, list, tuple)) and np.ndim(v)]
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
@@ -180,7 +183,8 @@ class _ScalarOps:
 
     @staticmethod
     def reduce(node: Call, value: float, shape: tuple[int, ...]) -> float:
-        return value  # plain numbers are one sample
+        # one number for every sample (plain numbers are one sample)
+        return float(node.fn.numpy(np.broadcast_to(value, shape))) if shape else value
 
 
 class _ArrayOps:

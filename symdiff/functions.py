@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from .canonical import _exact_root, mul, pow_
+from .dual import Dual as _Dual
 from .errors import ArityError, RegistryError, UnknownFunctionError
 from .nodes import Call as _Call
-from .dual import Dual as _Dual
 from .nodes import Const, Expr, _text_digest, as_expr, make_call
 
 Partials = Callable[..., Sequence[Any]]
@@ -84,6 +84,11 @@ class FunctionSpec:
         if self.deriv is None:
             from .errors import DifferentiationError
 
+            if self.reduction:
+                raise DifferentiationError(
+                    f"{self.name} is a reduction over samples: its derivative is {self.name}(du), "
+                    "which diff, gradient and backprop apply; it has no per-argument partial"
+                )
             raise DifferentiationError(f"function {self.name!r} has no derivative rule")
         parts = self.deriv(*args)
         if len(parts) != self.arity:

@@ -20,7 +20,9 @@ VAR_NAMES = ("x", "y", "z")
 
 #: The functions in the registry when this module was imported (before any test
 #: registers its own): every one with arity >= 1 gets generated.
-BUILTIN_FUNCTIONS = tuple(sorted(name for name, spec in functions.REGISTRY.items() if spec.arity >= 1))
+BUILTIN_FUNCTIONS = tuple(
+    sorted(name for name, spec in functions.REGISTRY.items() if spec.arity >= 1 and not spec.reduction)
+)
 
 # -- leaves --------------------------------------------------------------------
 
@@ -147,12 +149,14 @@ def exprs(
     Args:
         max_leaves: the bound on leaves.
         function_names: the functions to call (default: every registered function of
-            arity >= 1 at the time of the call).
+            arity >= 1 at the time of the call, except the reductions sum and mean).
         consts: strategy for the numbers of ``Const`` leaves (default ``numbers()``).
         var_names: the variables.
     """
     if function_names is None:
-        function_names = tuple(sorted(n for n, spec in functions.REGISTRY.items() if spec.arity >= 1))
+        function_names = tuple(
+            sorted(n for n, spec in functions.REGISTRY.items() if spec.arity >= 1 and not spec.reduction)
+        )
     leaf_numbers = numbers() if consts is None else consts
     variable = variables(var_names)
     leaves = st.one_of(

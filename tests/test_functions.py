@@ -11,7 +11,7 @@ from symdiff.evaluate import evaluate
 from symdiff.nodes import Call, Const, Var, symbols
 
 x, y = symbols("x y")
-BUILTINS = sorted(name for name, spec in F.REGISTRY.items() if spec.arity > 0)
+BUILTINS = sorted(name for name, spec in F.REGISTRY.items() if spec.arity > 0 and not spec.reduction)
 ARGS = [Var(f"a{i}") for i in range(2)]
 
 
@@ -29,6 +29,12 @@ def test_required_functions_are_registered():
     required = "sin cos tan asin acos atan sinh cosh tanh exp log sqrt abs sign step sigmoid relu softplus max min"
     assert set(required.split()) <= set(F.REGISTRY)
     assert F.lookup("max").arity == 2 and F.lookup("min").arity == 2
+
+
+def test_reductions_are_the_only_functions_without_a_rule_for_one_argument():
+    assert sorted(n for n, spec in F.REGISTRY.items() if spec.reduction) == ["mean", "sum"]
+    with pytest.raises(DifferentiationError, match=r"^sum is a reduction over samples: its derivative is sum\(du\)"):
+        F.lookup("sum").partials([ARGS[0]])
 
 
 @pytest.mark.parametrize("name", BUILTINS)
