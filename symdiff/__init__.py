@@ -13,6 +13,7 @@ from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, symbols
 from .autodiff import backprop, forward_backward
 from .compile import lambdify
 from .diff import diff, gradient, hessian, jacobian
+from .dual import Dual, forward_derivative, jvp
 from .errors import (
     ArityError,
     DifferentiationError,
@@ -53,6 +54,8 @@ from .functions import (
     tanh,
 )
 from .interop import from_sympy, to_sympy
+from .numeric import check_gradient, numeric_gradient
+from .optimize import minimize
 from .parse import parse
 from .printing import latex
 from .render import render, to_dot
@@ -62,11 +65,12 @@ from .walk import free_vars, size
 __version__ = "0.1.0"
 
 __all__ = [
-    "Add", "ArityError", "Call", "Const", "DifferentiationError", "EvaluationError", "Expr", "FunctionSpec",
+    "Add", "ArityError", "Call", "Const", "DifferentiationError", "Dual", "EvaluationError", "Expr", "FunctionSpec",
     "LimitError", "Mul", "OptimizationError", "ParseError", "Pow", "RegistryError", "RenderError", "SymdiffError",
     "UnknownFunctionError", "Var",
-    "abs", "acos", "asin", "atan", "backprop", "cos", "cosh", "diff", "evaluate", "exp", "forward_backward",
-    "free_vars", "from_sympy", "gradient", "hessian", "jacobian", "lambdify", "latex", "log", "max", "mean", "min",
-    "parse", "register_function", "relu", "render", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus",
-    "sqrt", "step", "sum", "symbols", "tan", "tanh", "to_dot", "to_sympy",
+    "abs", "acos", "asin", "atan", "backprop", "check_gradient", "cos", "cosh", "diff", "evaluate", "exp",
+    "forward_backward", "forward_derivative", "free_vars", "from_sympy", "gradient", "hessian", "jacobian", "jvp",
+    "lambdify", "latex", "log", "max", "mean", "min", "minimize", "numeric_gradient", "parse", "register_function",
+    "relu", "render", "sigmoid", "sign", "simplify", "sin", "sinh", "size", "softplus", "sqrt", "step", "sum",
+    "symbols", "tan", "tanh", "to_dot", "to_sympy",
 ]

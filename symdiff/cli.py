@@ -1,7 +1,7 @@
 """The ``symdiff`` command: a thin argparse front end over the public API.
 
 Any ``SymdiffError`` or bad option ends in one line on stderr and exit status
-2, never a traceback.
+2, never a traceback. ``check`` exits with 1 when the gradients disagree.
 """
 
 from __future__ import annotations
@@ -137,11 +137,12 @@ def _read_wrt(args: argparse.Namespace, expr: Expr, *, mixed: bool) -> list[str]
     return args.wrt
 
 
-def _read_point(args: argparse.Namespace, expr: Expr) -> dict[str, float] | None:
-    """The ``--at`` values (None without ``--at``); every variable of ``expr`` must have one."""
-    if not args.at:
+def _read_point(args: argparse.Namespace, expr: Expr, items: list[str] | None = None) -> dict[str, float] | None:
+    """The ``--at`` values, or ``items`` (None without them); every variable of ``expr`` must have one."""
+    items = args.at if items is None else items
+    if not items:
         return None
-    point = parse_assignments(",".join(args.at))
+    point = parse_assignments(",".join(items))
     for name in _free(expr):
         if name not in point:
             raise EvaluationError(f"no value given for variable {name!r}")
@@ -246,12 +247,37 @@ def _cmd_render(args: argparse.Namespace) -> str:
     return f"wrote {path}"
 
 
-def _positive(text: str) -> int:
-    """A whole number 1 or more (argparse ``type``)."""
+def _cmd_check(args: argparse.Namespace) -> tuple[str, int]:
+    from .numeric import check_gradient
+
+    expr = parse(args.expr)
+    check = check_gradient(expr, _read_point(args, expr) or {}, h=args.h, rtol=args.rtol)
+    return str(check), 0 if check.ok else 1
+
+
+def _cmd_minimize(args: argparse.Namespace) -> str:
+    from .optimize import minimize
+
+    expr = parse(args.expr)
+    start = _read_point(args, expr, args.start) or {}
+    result = minimize(expr, start, method=args.method, lr=args.lr, steps=args.steps, tol=args.tol,
+                      maximize=args.maximize)
+    state = "converged" if result.converged else result.message
+    lines = [f"{name} = {_format(value)}" for name, value in result.x.items()]  # in --from order
+    return "\n".join([*lines, f"value = {_format(result.value)}", f"steps = {result.steps} ({state})"])
+
+
+def _positive(text: str, least: int = 1) -> int:
+    """A whole number ``least`` (1) or more (argparse ``type``)."""
     text = text.strip()
-    if not text.isdecimal() or len(text) > 9 or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number 1 or more, got {text!r}")
+    if not text.isdecimal() or len(text) > 9 or int(text) < least:
+        raise argparse.ArgumentTypeError(f"expected a whole number {least} or more, got {text!r}")
     return int(text)
+
+
+def _count(text: str) -> int:
+    """A whole number 0 or more (argparse ``type``)."""
+    return _positive(text, least=0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,7 +328,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", metavar="N", type=_positive,
                    help="refuse graphs with more nodes than this (default: symdiff.render.MAX_RENDER_NODES)")
     p.set_defaults(run=_cmd_render)
+
+    p = sub.add_parser("check", help="check the gradient against reverse mode and finite differences",
+                       description="Compare, for each variable of EXPR at the --at point, the symbolic gradient "
+                       "(evaluated), reverse mode (backprop) and central differences. Relative errors are "
+                       "|a - b| / max(|a|, |b|, 1), against the symbolic value. Exit status 0 when all agree "
+                       "within --rtol, 1 on a mismatch.",
+                       epilog=_CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2*y + y + 2'")
+    p.add_argument("--at", metavar="X=V,...", action="append",
+                   help="the point, e.g. x=3,y=4 (values may be pi/2 etc.); may be repeated")
+    p.add_argument("--h", metavar="F", type=float, default=1e-6,
+                   help="finite-difference step, scaled by max(1, |x|) for each variable (default 1e-6)")
+    p.add_argument("--rtol", metavar="F", type=float, default=1e-6,
+                   help="largest relative error accepted (default 1e-6)")
+    p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("minimize", help="minimize (or maximize) an expression numerically",
+                       description="Minimize EXPR starting from the --from point, with gradients from symdiff; "
+                       "prints the variables at the end, the value there and the number of steps.",
+                       epilog=_MINIMIZE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'w^2 - 2*w + 5'")
+    p.add_argument("--from", dest="start", metavar="X=V,...", action="append", required=True,
+                   help="the starting point, e.g. x=3,y=4; may be repeated")
+    p.add_argument("--method", choices=_METHODS, default="gd",
+                   help="the algorithm (default gd, gradient descent; newton uses the Hessian)")
+    p.add_argument("--lr", metavar="F", type=float, help="learning rate (default: the method's own)")
+    p.add_argument("--steps", metavar="N", type=_count, default=1000, help="at most N steps (default 1000)")
+    p.add_argument("--tol", metavar="F", type=float, default=1e-8, help="convergence tolerance (default 1e-8)")
+    p.add_argument("--maximize", action="store_true", help="maximize EXPR instead")
+    p.set_defaults(run=_cmd_minimize)
     return parser
+
+
+_METHODS = ["gd", "momentum", "nesterov", "adagrad", "adam", "newton"]
+
+_CHECK_HELP = """
+example:
+  $ symdiff check "x^2*y + y + 2" --at x=3,y=4
+  var   symbolic     reverse      numeric      rel.err(rev)  rel.err(num)
+  x     24           24           24.000000    0             0
+  y     10           10           10.000000    0             1.0e-10
+  all agree within 1e-06
+"""
+
+_MINIMIZE_HELP = """
+examples:
+  $ symdiff minimize "w^2 - 2*w + 5" --from w=0 --method newton
+  w = 1
+  value = 4
+  steps = 1 (converged)
+  $ symdiff minimize "4 - (x-1)^2 - 2*(y+2)^2" --from x=0,y=0 --maximize --method newton
+  x = 1
+  y = -2
+  value = 4
+  steps = 1 (converged)
+
+Without --method, plain gradient descent (gd) with the method's default --lr.
+"""
 
 
 _RENDER_HELP = """
@@ -394,7 +477,7 @@ def _protect_negative_expressions(argv: Sequence[str], parser: argparse.Argument
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 on any error).
+    """Run the command line; returns the exit status (0 ok, 1 a failed check, 2 on any error).
 
     >>> main(["eval", "x^2*y + y + 2", "--at", "x=3,y=4"])
     42
@@ -404,7 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(_protect_negative_expressions(argv, parser))
-        print(args.run(args))
+        result = args.run(args)  # the output text, or (text, exit status) for a command that can fail a check
+        text, status = result if isinstance(result, tuple) else (result, 0)
+        print(text)
     except SymdiffError as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"symdiff: error: {message}", file=sys.stderr)
@@ -412,4 +497,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symdiff: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status

@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -311,3 +313,112 @@ def test_render_without_dot_says_how_to_install(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     status, out, err = run(capsys, "render", "x", "-o", str(tmp_path / "x.png"))
     assert status == 2 and "apt-get install graphviz" in err and "brew install graphviz" in err
+
+
+# -- check and minimize -------------------------------------------------------------------
+
+
+def test_check_prints_the_table(capsys):
+    status, out, err = run(capsys, "check", "x^2*y + y + 2", "--at", "x=3,y=4")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "var   symbolic     reverse      numeric      rel.err(rev)  rel.err(num)"
+    assert lines[1].startswith("x     24           24           24.000000    0  ")
+    assert lines[2].startswith("y     10           10           10.000000    0  ")
+    assert lines[3:] == ["all agree within 1e-06"]
+
+
+def test_check_mismatch_exits_1(capsys):
+    status, out, err = run(capsys, "check", "step(x) + relu(x)", "--at", "x=0")  # kinks: conventions vs quotients
+    assert (status, err) == (1, "")
+    assert out.splitlines()[-1] == "MISMATCH: rel.err 1.0e+00 of the numeric slope of x exceeds 1e-06"
+    # a tolerance loose enough, and a step small enough, still cannot hide a kink; a smooth point passes
+    assert run(capsys, "check", "step(x) + relu(x)", "--at", "x=0", "--rtol", "0.5")[0] == 1
+    assert run(capsys, "check", "step(x) + relu(x)", "--at", "x=1", "--h", "1e-4", "--rtol", "1e-9")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "x*y", "--at", "x=1"], "no value given for variable 'y'"),
+        (["check", "x", "--at", "x=1", "--h", "0"], "the step h must be a positive finite number, got 0.0"),
+        (["check", "x", "--at", "x=1", "--h", "-1e-6"], "the step h must be a positive finite number, got -1e-06"),
+        (["check", "x", "--at", "x=1", "--rtol", "abc"],
+         "argument --rtol: invalid float value: 'abc' (see 'symdiff check --help')"),
+        (["check", "log(x)", "--at", "x=0"], "log is undefined at 0.0 (log of a non-positive number)"),
+        (["minimize", "x^2", "--from", "x3"], "malformed assignment 'x3' in 'x3': expected name=value, e.g. x=3,y=4"),
+        (["minimize", "x^2 + y", "--from", "x=1"], "no value given for variable 'y'"),
+        (["minimize", "x^2"], "the following arguments are required: --from (see 'symdiff minimize --help')"),
+        (["minimize", "x^2", "--from", "x=1", "--method", "bfgs"],
+         "argument --method: invalid choice: 'bfgs' (choose from 'gd', 'momentum', 'nesterov', 'adagrad', 'adam', "
+         "'newton') (see 'symdiff minimize --help')"),
+        (["minimize", "x^2", "--from", "x=1", "--steps", "-1"],
+         "argument --steps: expected a whole number 0 or more, got '-1' (see 'symdiff minimize --help')"),
+        (["minimize", "x^2", "--from", "x=1", "--lr", "-0.1"], "lr must be a positive number, got -0.1"),
+    ],
+)
+def test_check_and_minimize_errors(capsys, argv, message):
+    assert run(capsys, *argv) == (2, "", f"symdiff: error: {message}\n")
+
+
+def test_minimize_newton(capsys):
+    argv = ["minimize", "w^2 - 2*w + 5", "--from", "w=0", "--method", "newton"]
+    status, out, err = run(capsys, *argv)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == ["w = 1", "value = 4"]
+    assert re.fullmatch(r"steps = \d+ \(converged\)", lines[2])
+
+
+def test_minimize_maximize(capsys):
+    status, out, err = run(capsys, "minimize", "100 - (x-y)^2", "--from", "x=3,y=4", "--maximize")
+    assert (status, err) == (0, "")
+    values = dict(line.split(" = ", 1) for line in out.splitlines())
+    assert list(values) == ["x", "y", "value", "steps"]
+    assert float(values["x"]) == pytest.approx(float(values["y"]), abs=1e-6)
+    assert float(values["x"]) + float(values["y"]) == pytest.approx(7)  # gradient steps keep x + y
+    assert float(values["value"]) == pytest.approx(100)
+    assert values["steps"].endswith(" (converged)")
+
+
+def test_minimize_reports_no_convergence(capsys):
+    status, out, err = run(capsys, "minimize", "x^2", "--from", "x=1", "--steps", "3", "--lr", "0.25", "--tol", "0")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[:2] == ["x = 0.125", "value = 0.015625"]  # x halves each step
+    assert out.splitlines()[2] == (
+        "steps = 3 (stopped after 3 steps (the limit), not converged: max |gradient| = 0.25 > tol = 0)"
+    )
+
+
+def test_minimize_passes_the_options(capsys, monkeypatch):
+    import symdiff.optimize
+
+    seen = {}
+
+    def fake(expr, x0, **options):
+        seen.update(expr=str(expr), x0=x0, **options)
+        return types.SimpleNamespace(x={"a": 0.5, "b": -0.0}, value=1e-20, history=[], steps=7, converged=False,
+                                     message="stopped early")
+
+    monkeypatch.setattr(symdiff.optimize, "minimize", fake)
+    argv = ["minimize", "(a-b)^2", "--from", "b=2", "--from", "a=1", "--method", "adam", "--lr", "0.5", "--steps",
+            "7", "--tol", "1e-3", "--maximize"]
+    assert run(capsys, *argv) == (0, "a = 0.5\nb = 0\nvalue = 1e-20\nsteps = 7 (stopped early)\n", "")
+    assert seen == {"expr": "(a - b)^2", "x0": {"b": 2.0, "a": 1.0}, "method": "adam", "lr": 0.5, "steps": 7,
+                    "tol": 1e-3, "maximize": True}
+    run(capsys, "minimize", "a", "--from", "a=1")
+    assert (seen["method"], seen["lr"], seen["steps"], seen["tol"], seen["maximize"]) == ("gd", None, 1000, 1e-8, False)
+
+
+@pytest.mark.parametrize("command", ["check", "minimize"])
+def test_check_and_minimize_help_examples_are_true(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    examples = help_text.split("\nexample")[1].split("\n\n")[0].split("  $ ")[1:]
+    assert examples
+    for example in examples:
+        argv, *expected = example.strip().splitlines()
+        assert run(capsys, *shlex.split(argv)[1:]) == (0 if command == "minimize" or "all agree" in example else 1,
+                                                        "".join(line.strip() + "\n" for line in expected), "")
