@@ -9,10 +9,13 @@ with the values already computed, so kinks follow the registry (``relu'(0) = 0``
 ``abs'(0) = 0``, a tie in ``max`` goes to its first argument). ``backprop`` reads
 the variables' adjoints off it; ``render`` draws all of them on the picture.
 
+With variables bound to arrays of samples the values are arrays and each
+adjoint is summed back down to its node's shape (``sum``/``mean`` spread their
+adjoint over the samples), so the output must be one number: a loss.
+
 This module never builds a symbolic derivative of the whole expression (that is
-``diff.py``); only the few partial nodes of a function call are built. The
-numeric-autodiff issue extends this module with dual numbers (forward mode) and
-finite differences.
+``diff.py``); only the few partial nodes of a function call are built. Forward
+mode is ``dual.py``, finite differences ``numeric.py``.
 """
 
 from __future__ import annotations

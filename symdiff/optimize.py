@@ -430,11 +430,12 @@ def _newton_direction(g: np.ndarray, h: np.ndarray | None) -> tuple[np.ndarray, 
         scale = float(np.max(np.abs(np.diag(h)))) or 1.0
         identity = np.eye(len(g))
         for mu in [0.0] + [scale * 10.0 ** (k - 8) for k in range(_DAMPING_TRIES)]:
+            shifted = h + mu * identity
             try:
-                lower = np.linalg.cholesky(h + mu * identity)
+                np.linalg.cholesky(shifted)  # the test for positive definite
             except np.linalg.LinAlgError:
                 continue
-            d = np.linalg.solve(lower.T, np.linalg.solve(lower, g))
+            d = np.linalg.solve(shifted, g)  # LU: exact on the textbook cases, 2*d = 2 gives d = 1
             if np.isfinite(d).all():
                 return d, False
     return g, True
