@@ -1,12 +1,14 @@
 # Two commands do all set-up on a fresh machine (Python 3.10+, no venv, no Graphviz):
 #   make demo   differentiate-and-draw tour of symdiff (examples/demo.py)
 #   make test   the whole test suite and the linter
+# `make examples` does the same set-up, then runs every script in examples/ at full settings
+# (gates, circuits, second order, optimizers, logistic regression, XOR); pictures go to build/examples/.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint graphviz clean
+.PHONY: demo examples test lint graphviz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,13 @@ graphviz:
 
 demo: $(STAMP) graphviz
 	$(PY) examples/demo.py
+
+examples: $(STAMP) graphviz
+	@for script in examples/*.py; do \
+		echo "$$ $(PY) $$script"; \
+		$(PY) $$script || exit 1; \
+		echo; \
+	done
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest -q
