@@ -71,7 +71,7 @@ def values(expr: Expr | str, at: Mapping[Any, Any]) -> dict[Expr, float]:
     expr = as_input(expr)
     order = postorder(expr)
     memo: dict[Expr, float] = {}
-    _forward(order, memo, _bind(order, at), given_samples(at))
+    _forward(order, memo, _bind(order, at), given_samples(at, order))
     return memo
 
 
@@ -96,7 +96,7 @@ def forward_backward(expr: Expr | str, at: Mapping[Any, Any]) -> tuple[dict[Expr
     order = postorder(expr)
     memo: dict[Expr, Any] = {}
     env = _bind(order, at)
-    samples = given_samples(at)
+    samples = given_samples(at, order)
     _forward(order, memo, env, samples)
     if np.ndim(memo[expr]):
         raise EvaluationError(
@@ -166,7 +166,9 @@ def _partials(node: Expr, memo: dict[Expr, float], varying: set[Expr]) -> list[f
 def _pow_partials(node: Expr, base: float, exp: float, value: float, varying: set[Expr]) -> list[float]:
     base_node, exp_node = node.args
     # d/d base = exp * base^(exp - 1)
-    if base == 0 and exp < 1:
+    if base == 0 and exp == 0:
+        d_base = 0.0  # u^0 = 1 for every u: slope 0, as JAX and the dual numbers
+    elif base == 0 and exp < 1:
         if base_node in varying:
             raise EvaluationError(f"the slope of {_show(node)} is infinite at base 0")
         d_base = math.nan
@@ -190,7 +192,7 @@ def _pow_partials(node: Expr, base: float, exp: float, value: float, varying: se
 def _pow_partials_array(base: Any, exp: Any, value: Any) -> list[Any]:
     """The two slopes of a power over samples: NumPy's nan and inf where undefined, 0^v has slope 0."""
     with np.errstate(all="ignore"):
-        d_base = exp * np.power(base, np.subtract(exp, 1))
+        d_base = np.where(np.equal(exp, 0), 0.0, exp * np.power(base, np.subtract(exp, 1)))
         d_exp = np.where(base == 0, 0.0, value * np.log(np.where(base == 0, 1.0, base)))
     return [d_base, d_exp]
 

@@ -56,13 +56,17 @@ _LEAVES = (Var, Const)  # named in the code directly: no statement computes them
 Template = Any
 
 
-def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any) -> Callable[..., Any]:
+def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bool | None = None) -> Callable[..., Any]:
     """Compile expressions into a fast function of the variables ``vars``, in that order.
 
     Args:
         vars: the arguments, each a ``Var`` or a name (a single one may be given bare).
         exprs: an expression (or a Python number), or a list or tuple of them, nested
             to any depth.
+        broadcast: whether every output is broadcast to the arguments' common
+            shape. The default is yes, unless an output uses ``sum`` or ``mean``;
+            pass ``False`` for the gradient of a loss over samples, whose partials
+            need not mention a reduction (d/db of ``mean(x) + b`` is 1).
 
     Returns:
         A function of ``len(vars)`` positional arguments, each a real number or a NumPy
@@ -97,8 +101,9 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any) -> Callable[...,
     source, namespace, shown = _generate(names, order, roots, isinstance(template, int))
     filename = f"<symdiff-lambdified-{next(_counter)}>"
     exec(compile(source, filename, "exec"), namespace)
-    reduces = any(type(node) is Call and node.fn.reduction for node in order)
-    function = _wrap(namespace["_lambdified"], names, template, broadcast=not reduces)
+    if broadcast is None:
+        broadcast = not any(type(node) is Call and node.fn.reduction for node in order)
+    function = _wrap(namespace["_lambdified"], names, template, broadcast=bool(broadcast))
     function.__doc__ = _docstring(names, template, shown)
     function.source = source
     function.vars = names

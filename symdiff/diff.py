@@ -264,7 +264,8 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]])
         return dict(inner[root])
     wanted = set(targets)
     order = postorder(root, done=inner.keys())
-    relevant: set[Expr] = {r for r, partials in inner.items() if partials}
+    # a reduction below leads to a target when its own pass found a partial
+    relevant: set[Expr] = _Relevant(inner) if inner else set()
     for node in order:
         if node in wanted or any(a in relevant for a in node.args):
             relevant.add(node)
@@ -287,6 +288,17 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]])
         for var, partial in inner[reduction].items():
             found.setdefault(var, []).append(_times(partial, adjoint))
     return {v: add(*[_build(p) for p in parts]) for v, parts in found.items()}
+
+
+class _Relevant(set):
+    """The nodes of one pass that lead to a target, and the reductions below it that do (not copied per pass)."""
+
+    def __init__(self, inner: dict[Expr, dict[Var, Expr]]) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def __contains__(self, node: object) -> bool:
+        return set.__contains__(self, node) or bool(self.inner.get(node))
 
 
 def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:

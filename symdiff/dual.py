@@ -118,6 +118,24 @@ class Dual:
             return NotImplemented
         return _same(self.value, other.value) and _same(self.eps, other.eps)
 
+    # Order compares values only, so code written for numbers (``x if x > 0 else 0``)
+    # runs on Duals and takes the branch the value takes.
+    def __lt__(self, other: Any) -> Any:
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.value < other.value
+
+    def __le__(self, other: Any) -> Any:
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.value <= other.value
+
+    def __gt__(self, other: Any) -> Any:
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.value > other.value
+
+    def __ge__(self, other: Any) -> Any:
+        other = _lift(other)
+        return NotImplemented if other is NotImplemented else self.value >= other.value
+
     # -- arithmetic -------------------------------------------------------------
 
     def __pos__(self) -> Dual:
@@ -427,7 +445,7 @@ def _tangents(exprs: list[Expr], at: Mapping[Any, Any], direction: Mapping[str, 
             tangent = direction.get(node.name)
             memo[node] = env[node.name] if tangent is None else Dual(env[node.name], tangent)
     rest = [node for node in order if type(node) is not Var]
-    samples = given_samples(at)  # every array given counts, as in evaluate
+    samples = given_samples(at, order)  # every array given counts, as in evaluate
     if any(_is_array(v) for v in env.values()):
         with np.errstate(all="ignore"):
             node_values(rest, memo, env, _DualOps, samples)

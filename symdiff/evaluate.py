@@ -37,7 +37,7 @@ def evaluate(expr: Expr, values: Mapping[Any, Any] | None = None) -> Value:
     expr = as_expr(expr)
     order = postorder(expr)
     env = _bind(order, values or {})
-    samples = given_samples(values or {})
+    samples = given_samples(values or {}, order)
     if any(isinstance(v, np.ndarray) for v in env.values()):
         with np.errstate(all="ignore"):
             return _fold(order, env, _ArrayOps, samples)
@@ -118,20 +118,30 @@ def node_values(
         memo[node] = value
 
 
-def given_samples(values: Mapping[Any, Any]) -> tuple[int, ...]:
-    """The common shape of the arrays in ``values``: what ``sum`` and ``mean`` reduce over.
+def given_samples(values: Mapping[Any, Any], order: list[Expr]) -> tuple[int, ...]:
+    """The common shape of the arrays in ``values``: what ``sum`` and ``mean`` in ``order`` reduce over.
 
-    Every array given counts, used by the expression or not, so ``sum(b)`` and
-    its derivative ``sum(1)`` see the same samples as the loss they came from.
+    Every numeric array given counts, used by the expression or not, so ``sum(b)``
+    and its derivative ``sum(1)`` see the same samples as the loss they came
+    from. Without a reduction in ``order`` the values the expression does not
+    use are ignored, as ``evaluate`` promises.
 
-    >>> given_samples({"x": np.zeros(3), "w": 2.0})
+    >>> from symdiff.parse import parse
+    >>> given_samples({"x": np.zeros(3), "w": 2.0}, postorder(parse("sum(w)")))
     (3,)
     """
-    shapes = [np.shape(v) for v in values.values() if isinstance(v, (np.ndarray, list, tuple)) and np.ndim(v)]
+    if not any(type(node) is Call and node.fn.reduction for node in order):
+        return ()
+    shapes = {}
+    for name, value in values.items():
+        if isinstance(value, (np.ndarray, list, tuple)):
+            key = name.name if isinstance(name, Var) else name
+            shapes[key] = np.shape(_as_value(str(key), value))
     try:
-        return np.broadcast_shapes(*shapes)
+        return np.broadcast_shapes(*shapes.values())
     except ValueError:
-        raise EvaluationError(f"the arrays bound to variables do not broadcast together: shapes {shapes}") from None
+        described = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise EvaluationError(f"the arrays given do not broadcast together: {described}") from None
 
 
 class _ScalarOps:

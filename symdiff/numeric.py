@@ -69,8 +69,7 @@ def numeric_gradient(expr: Expr | str, at: Mapping[Any, Any], h: float = 1e-6, m
                      vars: Any = None) -> dict[str, float]:
     """d(expr)/d(variable) at the point ``at``, estimated by finite differences.
 
-    The step for a variable with value x is ``h * max(1, |x|)``: relative for
-    large values, absolute near 0. ``method`` is ``"central"``
+    ``h`` is an absolute step, the same for every variable. ``method`` is ``"central"``
     ((f(x+s) - f(x-s)) / 2s, error O(s^2)), ``"forward"`` ((f(x+s) - f(x)) / s)
     or ``"backward"`` ((f(x) - f(x-s)) / s), both O(s). ``vars`` defaults to
     the free variables; the keys come sorted, as in ``backprop``. A domain
@@ -94,9 +93,8 @@ def numeric_gradient(expr: Expr | str, at: Mapping[Any, Any], h: float = 1e-6, m
     out: dict[str, float] = {}
     for name in names:
         x = point[name]
-        step = h * max(1.0, abs(x))
-        hi = x + step if method != "backward" else x
-        lo = x - step if method != "forward" else x
+        hi = x + h if method != "backward" else x
+        lo = x - h if method != "forward" else x
         if hi == lo:
             raise DifferentiationError(f"the step h = {h:g} is too small: {name} = {x!r} does not move by it")
         f_hi = evaluate(expr, {**point, name: hi}) if hi != x else base

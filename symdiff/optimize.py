@@ -212,10 +212,11 @@ def _parameters(x0: Any) -> tuple[list[str], np.ndarray]:
             raise OptimizationError(f"x0 gives the parameter {name!r} twice")
         if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value) != 0:
             raise OptimizationError(f"x0[{name!r}] must be a real number, not {value!r}")
-        if not math.isfinite(float(value)):
-            raise OptimizationError(f"x0[{name!r}] is {float(value)}: the start values must be finite")
+        number = _finite_float(value)
+        if number is None:
+            raise OptimizationError(f"x0[{name!r}] is {value!r:.40}: the start values must be finite floats")
         names.append(name)
-        values.append(float(value))
+        values.append(number)
     return names, np.array(values)
 
 
@@ -235,10 +236,11 @@ def _data(data: Any) -> tuple[list[str], list[np.ndarray], int]:
             raise OptimizationError(f"data[{name!r}] is a single number; data are arrays of samples")
         names.append(name)
         arrays.append(array)
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:  # (20,) beside (20, 1) would broadcast to 400 pairs of samples
+        described = ", ".join(f"{name} has shape {a.shape}" for name, a in zip(names, arrays, strict=True))
+        raise OptimizationError(f"the data arrays must all have the same shape: {described}")
     lengths = {len(a) for a in arrays}
-    if len(lengths) > 1:
-        described = ", ".join(f"{name} has {len(a)}" for name, a in zip(names, arrays, strict=True))
-        raise OptimizationError(f"the data arrays must have the same number of samples: {described}")
     if lengths == {0}:
         raise OptimizationError("the data arrays are empty: give at least one sample")
     return names, arrays, lengths.pop() if lengths else 1
@@ -260,8 +262,8 @@ def _check_names(expr: Expr, names: list[str], data_names: list[str]) -> None:
 def _check_settings(method: Any, lr: Any, steps: Any, tol: Any, batch_size: Any, has_data: bool) -> None:
     if method not in DEFAULT_LR:
         raise OptimizationError(f"unknown method {method!r}; the methods are {', '.join(METHODS)}")
-    if lr is not None and (not _is_real(lr) or not lr > 0 or not math.isfinite(lr)):
-        raise OptimizationError(f"lr must be a positive number, got {lr!r}")
+    if lr is not None and (not _is_real(lr) or _finite_float(lr) is None or not lr > 0):
+        raise OptimizationError(f"lr must be a positive number, got {lr!r:.40}")
     if not _is_int(steps) or steps < 0:
         raise OptimizationError(f"steps must be a whole number >= 0, got {steps!r}")
     if not _is_real(tol) or not tol >= 0:
@@ -271,6 +273,15 @@ def _check_settings(method: Any, lr: Any, steps: Any, tol: Any, batch_size: Any,
             raise OptimizationError("batch_size needs data: mini-batches are drawn from the data samples")
         if not _is_int(batch_size) or batch_size < 1:
             raise OptimizationError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite float, or None (nan, inf, or an integer too large for a float)."""
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _is_real(value: Any) -> bool:

@@ -327,3 +327,9 @@ def test_jvp_errors():
         jvp("x", {"x": 1}, {"x": "a"})
     with pytest.raises(EvaluationError, match="a direction is keyed by variables or their names, not 3"):
         jvp("x", {"x": 1}, {3: 1})
+
+
+def test_order_compares_values():
+    assert Dual(1, 5) < 2 and Dual(3, -1) > Dual(2, 9) and 2 <= Dual(2, 1) and Dual(2, 0) >= 2.0
+    relu_by_hand = lambda u: u if u > 0 else 0 * u  # noqa: E731
+    assert relu_by_hand(Dual(3, 2)) == Dual(3, 2) and relu_by_hand(Dual(-3, 2)) == Dual(0, 0)

@@ -231,3 +231,8 @@ def test_check_gradient_errors_at_the_point():
         check_gradient("x*y", {"x": 1})
     with pytest.raises(EvaluationError):  # sqrt' is infinite at 0
         check_gradient("sqrt(x)", {"x": 0.0})
+
+
+def test_the_step_is_absolute():
+    # forward difference of x^2 at 1000 with h = 1: ((1001)^2 - 1000^2) / 1 = 2001
+    assert numeric_gradient("x^2", {"x": 1000}, h=1, method="forward") == {"x": 2001.0}

@@ -209,7 +209,11 @@ def test_str_is_readable() -> None:
 ERRORS = [
     (("w*z", {"w": 1}), {}, "the objective uses z, in neither x0 (parameters) nor data"),
     (("w*x", {"w": 1, "x": 1}), {"data": {"x": [1, 2]}}, "x given both as parameters (x0) and as data"),
-    (("mean(w*x - y)", {"w": 1}), {"data": {"x": [1, 2], "y": [1, 2, 3]}}, "same number of samples: x has 2, y has 3"),
+    (
+        ("mean(w*x - y)", {"w": 1}),
+        {"data": {"x": [1, 2], "y": [1, 2, 3]}},
+        "the data arrays must all have the same shape: x has shape (2,), y has shape (3,)",
+    ),
     (
         (QUADRATIC, {"w": 0}, "sgd"),
         {},
@@ -229,6 +233,13 @@ ERRORS = [
     ((QUADRATIC, {"w": math.inf}), {}, "x0['w'] is inf: the start values must be finite"),
     ((QUADRATIC, {"w": "1"}), {}, "x0['w'] must be a real number"),
     ((QUADRATIC, {}), {}, "x0 is empty"),
+    ((QUADRATIC, {"w": 10**400}), {}, "x0['w'] is 1000000000000000000000000000000000000000: the start values"),
+    ((QUADRATIC, {"w": 1}), {"lr": 10**400}, "lr must be a positive number, got 10000000000000000000000000000"),
+    (
+        ("mean((w*x - y)^2)", {"w": 0}),
+        {"data": {"x": np.zeros(20), "y": np.zeros((20, 1))}},
+        "the data arrays must all have the same shape: x has shape (20,), y has shape (20, 1)",
+    ),
     (("log(w)", {"w": -1}), {}, "the objective is nan at x0"),
     (("sqrt(w)", {"w": 0}), {}, "the gradient is not finite at x0"),
 ]

@@ -81,3 +81,45 @@ def test_lambdify_does_not_broadcast_a_loss_and_its_gradient():
 def test_reductions_are_exported_and_print():
     assert symdiff.sum(symdiff.Var("x")) is parse("sum(x)")
     assert symdiff.latex(parse("mean(x^2) + sum(x)")) == r"\operatorname{mean}\left(x^{2}\right) + \sum\left(x\right)"
+
+
+def test_unused_values_are_ignored_without_a_reduction():
+    assert np.array_equal(evaluate(parse("x + 1"), {"x": np.zeros(3), "b": np.zeros(4)}), np.ones(3))
+    assert evaluate(parse("x + 1"), {"x": 1.0, "b": [1, [2, 3]]}) == 2.0
+    assert backprop(parse("x*y"), {"x": 2.0, "y": 3.0, "junk": ["a"]}) == {"x": 3.0, "y": 2.0}
+    message = r"^the arrays given do not broadcast together: x \(4,\), z \(3,\)$"
+    with pytest.raises(symdiff.EvaluationError, match=message):
+        evaluate(parse("sum(x)"), {"x": X, "z": np.zeros(3)})
+
+
+def test_gradient_is_linear_in_the_number_of_reductions():
+    w, x = symdiff.Var("w"), symdiff.Var("x")
+    e = w * x
+    for _ in range(100_000):
+        e = symdiff.mean(e * w + x)
+    (g,) = gradient(e, ["w"])
+    assert symdiff.size(g) < 10 * symdiff.size(e)
+    # numbers small enough to keep: w = 0.5 halves each level
+    small = w * x
+    for _ in range(30):
+        small = symdiff.mean(small * w + x)
+    point = {"w": 0.5, "x": np.array([0.1, 0.2])}
+    h = 1e-6
+    numeric = (evaluate(small, {**point, "w": 0.5 + h}) - evaluate(small, {**point, "w": 0.5 - h})) / (2 * h)
+    assert evaluate(gradient(small, ["w"])[0], point) == pytest.approx(numeric, rel=1e-7)
+
+
+def test_lambdify_broadcast_can_be_chosen():
+    (g,) = gradient(parse("mean(x) + w"), ["w"])
+    assert str(g) == "1"
+    assert lambdify(["w", "x"], [g], broadcast=False)(2.0, X) == [1.0]
+    assert np.array_equal(lambdify(["w", "x"], [g])(2.0, X)[0], np.ones(4))
+
+
+def test_zero_to_the_zero_has_slope_zero_in_every_mode():
+    at = {"x": 0.0, "y": 0.0}
+    assert backprop(parse("x^y"), at) == {"x": 0.0, "y": 0.0}
+    assert symdiff.forward_derivative("x^y", at, "x") == 0.0
+    arrays = {"x": np.array([0.0, 1.0]), "y": np.array([0.0, 1.0])}
+    assert np.array_equal(backprop(parse("sum(x^y)"), arrays)["x"], [0.0, 1.0])
+    assert np.array_equal(symdiff.forward_derivative("x^y", arrays, "x"), [0.0, 1.0])
