@@ -8,13 +8,16 @@ valid input for ``parse``.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from symdiff import functions
 from symdiff.errors import EvaluationError, LimitError
 from symdiff.evaluate import evaluate
-from symdiff.nodes import Const, Expr, Var, add, mul, pow_
+from symdiff.nodes import Add, Const, Expr, Mul, Pow, Var, add, mul, pow_
+from symdiff.walk import postorder
 
 VAR_NAMES = ("x", "y", "z")
 
@@ -312,3 +315,80 @@ def scalar_or_none(e: Expr, point: dict) -> float | None:
         return evaluate(e, point)
     except EvaluationError:
         return None
+
+
+# -- conditioning ------------------------------------------------------------------
+
+
+def well_conditioned(e, env) -> bool:
+    """Rounding to double precision at every step changes the value by under 1e-11.
+
+    Random expressions can be badly conditioned (``cos(x + 4194304)``, ``tan`` of a large
+    argument, cancellation), where any float evaluation is rightly far from SymPy's exact
+    value. Evaluating the same graph with mpmath at 53 and at 200 bits tells those apart.
+    """
+    import mpmath  # a SymPy dependency
+
+    low, high = _mp_evaluate(mpmath, e, env, 53), _mp_evaluate(mpmath, e, env, 200)
+    if low is None or high is None:
+        return False
+    return abs(low - high) <= 1e-11 * abs(high) + 1e-13
+
+
+def _mp_evaluate(mpmath, e, env, prec):
+    """``e`` at ``env`` in mpmath at ``prec`` bits, one rounding per node; None if not real."""
+    mp_functions = {
+        "sin": mpmath.sin,
+        "cos": mpmath.cos,
+        "tan": mpmath.tan,
+        "asin": mpmath.asin,
+        "acos": mpmath.acos,
+        "atan": mpmath.atan,
+        "sinh": mpmath.sinh,
+        "cosh": mpmath.cosh,
+        "tanh": mpmath.tanh,
+        "exp": mpmath.exp,
+        "log": mpmath.log,
+        "sqrt": mpmath.sqrt,
+        "abs": mpmath.fabs,
+        "sign": mpmath.sign,
+        "step": lambda t: mpmath.mpf(1 if t > 0 else 0),
+        "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
+        "relu": lambda t: t if t > 0 else mpmath.mpf(0),
+        "softplus": lambda t: mpmath.log(1 + mpmath.exp(t)),
+        "max": lambda a, b: a if a >= b else b,
+        "min": lambda a, b: a if a <= b else b,
+        "pi": lambda: +mpmath.pi,
+    }
+    memo = {}
+    with mpmath.workprec(prec):
+        try:
+            for node in postorder(e):
+                kind = type(node)
+                if kind is Const:
+                    value = Fraction(node.value)  # exact, then one rounding to prec
+                    v = mpmath.mpf(value.numerator) / value.denominator
+                elif kind is Var:
+                    v = mpmath.mpf(env[node.name])
+                else:
+                    args = [memo[a] for a in node.args]
+                    if kind is Add:
+                        v = args[0]
+                        for a in args[1:]:
+                            v = v + a
+                    elif kind is Mul:
+                        v = args[0]
+                        for a in args[1:]:
+                            v = v * a
+                    elif kind is Pow:
+                        v = mpmath.power(args[0], args[1])
+                    else:
+                        v = mp_functions[node.fn.name](*args)
+                # beyond the float range the float path has overflowed anyway, and mpmath
+                # would go on (sin of exp(exp(20)) needs millions of digits of pi)
+                if not isinstance(v, mpmath.mpf) or not mpmath.isfinite(v) or abs(v) > 1e308:
+                    return None
+                memo[node] = v
+        except (ValueError, ZeroDivisionError):
+            return None
+        return memo[e]

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
-from strategies import VAR_NAMES, five_points, moderate_exprs, scalar_or_none
+from strategies import VAR_NAMES, five_points, moderate_exprs, scalar_or_none, well_conditioned
 
 from symdiff import functions as F
 from symdiff.compile import INLINE_OPERANDS, lambdify
@@ -378,12 +378,18 @@ def test_lambdify_agrees_with_evaluate_on_random_expressions(e, points):
         ), (str(e), p, got, expected)
         compared += 1
     assume(compared)
-    # Arrays: both follow NumPy, nan and inf included.
+    # Arrays: both follow NumPy, nan and inf included; points where the last bit of one
+    # operation moves the value (cos of 2e9) are left out.
     arrays = [np.array([p[i] for p in points]) for i in range(len(VAR_NAMES))]
     got = f(*arrays)
     assert got.shape == (len(points),)
     expected = np.broadcast_to(evaluate(e, dict(zip(VAR_NAMES, arrays, strict=True))), got.shape)
-    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9, equal_nan=True, err_msg=str(e))
+    steady = [
+        i for i, p in enumerate(points)
+        if scalar_or_none(e, dict(zip(VAR_NAMES, p, strict=True))) is None
+        or well_conditioned(e, dict(zip(VAR_NAMES, p, strict=True)))
+    ]
+    np.testing.assert_allclose(got[steady], expected[steady], rtol=1e-7, atol=1e-9, equal_nan=True, err_msg=str(e))
 
 
 # -- depth and width -------------------------------------------------------------------------

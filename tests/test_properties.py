@@ -27,6 +27,7 @@ from strategies import (
     small_fractions,
     small_ints,
     texts,
+    well_conditioned,
 )
 
 from symdiff import functions
@@ -153,12 +154,12 @@ def test_add_and_mul_with_exact_constants_are_independent_of_argument_order(oper
 @given(moderate_exprs, five_points)
 def test_array_evaluation_matches_pointwise_scalars(e, points):
     scalar_points = [dict(zip(VAR_NAMES, p, strict=True)) for p in points]
-    mpmath = pytest.importorskip("mpmath")  # a SymPy dependency
+    pytest.importorskip("mpmath")  # a SymPy dependency
     scalars = [scalar_or_none(e, p) for p in scalar_points]
     # skipped: points where the scalar path reports a domain error, and points where
     # rounding alone moves the value (tan near a pole), where NumPy's and math's
     # last-bit differences are amplified
-    ok = [i for i, v in enumerate(scalars) if v is not None and _well_conditioned(mpmath, e, scalar_points[i])]
+    ok = [i for i, v in enumerate(scalars) if v is not None and well_conditioned(e, scalar_points[i])]
     assume(ok)
     for v in scalars:
         assert v is None or type(v) is float
@@ -194,12 +195,12 @@ CONTINUOUS = tuple(n for n in BUILTIN_FUNCTIONS if n in SYMPY_MAPPED and n not i
 @given(exprs(function_names=CONTINUOUS, consts=numbers(wide_floats=False)), domain_points)
 def test_evaluate_agrees_with_sympy(e, points):
     sympy = pytest.importorskip("sympy")
-    mpmath = pytest.importorskip("mpmath")  # a SymPy dependency
+    pytest.importorskip("mpmath")  # a SymPy dependency
     ours = []
     for p in points:
         env = dict(zip(VAR_NAMES, p, strict=True))
         value = scalar_or_none(e, env)
-        if value is not None and math.isfinite(value) and _well_conditioned(mpmath, e, env):
+        if value is not None and math.isfinite(value) and well_conditioned(e, env):
             ours.append((env, value))
     assume(ours)
     try:
@@ -219,75 +220,3 @@ def test_evaluate_agrees_with_sympy(e, points):
         assert math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12), (str(e), env, value, expected)
         compared += 1
     assume(compared)
-
-
-def _well_conditioned(mpmath, e, env) -> bool:
-    """Rounding to double precision at every step changes the value by under 1e-11.
-
-    Random expressions can be badly conditioned (``cos(x + 4194304)``, ``tan`` of a large
-    argument, cancellation), where any float evaluation is rightly far from SymPy's exact
-    value. Evaluating the same graph with mpmath at 53 and at 200 bits tells those apart.
-    """
-    low, high = _mp_evaluate(mpmath, e, env, 53), _mp_evaluate(mpmath, e, env, 200)
-    if low is None or high is None:
-        return False
-    return abs(low - high) <= 1e-11 * abs(high) + 1e-13
-
-
-def _mp_evaluate(mpmath, e, env, prec):
-    """``e`` at ``env`` in mpmath at ``prec`` bits, one rounding per node; None if not real."""
-    mp_functions = {
-        "sin": mpmath.sin,
-        "cos": mpmath.cos,
-        "tan": mpmath.tan,
-        "asin": mpmath.asin,
-        "acos": mpmath.acos,
-        "atan": mpmath.atan,
-        "sinh": mpmath.sinh,
-        "cosh": mpmath.cosh,
-        "tanh": mpmath.tanh,
-        "exp": mpmath.exp,
-        "log": mpmath.log,
-        "sqrt": mpmath.sqrt,
-        "abs": mpmath.fabs,
-        "sign": mpmath.sign,
-        "step": lambda t: mpmath.mpf(1 if t > 0 else 0),
-        "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
-        "relu": lambda t: t if t > 0 else mpmath.mpf(0),
-        "softplus": lambda t: mpmath.log(1 + mpmath.exp(t)),
-        "max": lambda a, b: a if a >= b else b,
-        "min": lambda a, b: a if a <= b else b,
-        "pi": lambda: +mpmath.pi,
-    }
-    memo = {}
-    with mpmath.workprec(prec):
-        try:
-            for node in postorder(e):
-                kind = type(node)
-                if kind is Const:
-                    value = Fraction(node.value)  # exact, then one rounding to prec
-                    v = mpmath.mpf(value.numerator) / value.denominator
-                elif kind is Var:
-                    v = mpmath.mpf(env[node.name])
-                else:
-                    args = [memo[a] for a in node.args]
-                    if kind is Add:
-                        v = args[0]
-                        for a in args[1:]:
-                            v = v + a
-                    elif kind is Mul:
-                        v = args[0]
-                        for a in args[1:]:
-                            v = v * a
-                    elif kind is Pow:
-                        v = mpmath.power(args[0], args[1])
-                    else:
-                        v = mp_functions[node.fn.name](*args)
-                # beyond the float range the float path has overflowed anyway, and mpmath
-                # would go on (sin of exp(exp(20)) needs millions of digits of pi)
-                if not isinstance(v, mpmath.mpf) or not mpmath.isfinite(v) or abs(v) > 1e308:
-                    return None
-                memo[node] = v
-        except (ValueError, ZeroDivisionError):
-            return None
-        return memo[e]
