@@ -47,3 +47,15 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+
+# Benchmarks against SymPy, SymEngine, CasADi and JAX (the `bench` extra, each peer installed on its own;
+# one that fails to install is reported and its rows read "not installed"). Tables go to benchmarks/RESULTS.md.
+#   make bench                  full run (about 15 minutes)
+#   make bench ARGS=--quick     small sizes (about 2 minutes); also `make bench-quick`
+#   make bench ARGS="--family deep --repeat 3 --timeout 30"
+.PHONY: bench bench-quick
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --install $(ARGS)
+
+bench-quick:
+	$(MAKE) bench ARGS="--quick $(ARGS)"
