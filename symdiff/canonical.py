@@ -36,6 +36,7 @@ _ONE = Const(1)
 _MINUS_ONE = Const(-1)
 _MINUS_ONE_FLOAT = Const(-1.0)
 _PLAIN_FACTOR = (Var, Add, Pow, Call)
+_NODE_KINDS = frozenset((Const, Var, Add, Mul, Pow, Call))
 
 
 def _split_coeff(term: Expr) -> tuple[Number, Expr]:
@@ -67,6 +68,8 @@ def add(*terms: Any) -> Expr:
     >>> str(add(x, y, x, 2, -2))
     '2*x + y'
     """
+    if len(terms) == 2 and type(terms[0]) is Const and type(terms[1]) is Const:
+        return Const(_tidy(_exact_sum([terms[0].value, terms[1].value])))
     consts: list[Number] = []
     # rest -> [coefficient, the original term]; once merged: [[coefficients], None]
     coeffs: dict[Expr, list] = {}
@@ -113,30 +116,47 @@ def mul(*factors: Any) -> Expr:
         fast = _mul_const_term(*factors)
         if fast is not None:
             return fast
+    elif len(factors) == 1:
+        return as_expr(factors[0])
     consts: list[Number] = []
-    num_exp: dict[Expr, list[Number]] = {}
-    sym_exp: dict[Expr, list[Expr]] = {}
+    # base -> the one factor seen with that base; bases seen twice or more also
+    # collect all their factors in ``like``. A factor alone with its base is
+    # already canonical and goes out as it is, without being rebuilt.
+    single: dict[Expr, Expr] = {}
+    like: dict[Expr, list[Expr]] = {}
     for factor in factors:
-        factor = as_expr(factor)
+        if type(factor) not in _NODE_KINDS:
+            factor = as_expr(factor)
         for part in factor.args if type(factor) is Mul else (factor,):
             kind = type(part)
             if kind is Const:
                 consts.append(part.value)
-            elif kind is Pow:
-                base, exp = part.args
-                if type(exp) is Const:
-                    num_exp.setdefault(base, []).append(exp.value)
-                else:
-                    sym_exp.setdefault(base, []).append(exp)
+                continue
+            base = part.args[0] if kind is Pow else part
+            first = single.get(base)
+            if first is None:
+                single[base] = part
             else:
-                num_exp.setdefault(part, []).append(1)
+                like.setdefault(base, [first]).append(part)
     if 0 in consts:
         return Const(_tidy(_exact_prod(consts)))
     out: list[Expr] = []
-    for base in list(num_exp) + [b for b in sym_exp if b not in num_exp]:
-        numeric = _exact_sum(num_exp[base]) if base in num_exp else 0
-        exps = sym_exp.get(base)
-        total = add(numeric, *exps) if exps else Const(_tidy(numeric))
+    for base, part in single.items():
+        parts = like.get(base)
+        if parts is None:
+            out.append(part)
+            continue
+        numeric: list[Number] = []
+        symbolic: list[Expr] = []
+        for p in parts:
+            if type(p) is not Pow:
+                numeric.append(1)
+            elif type(p.args[1]) is Const:
+                numeric.append(p.args[1].value)
+            else:
+                symbolic.append(p.args[1])
+        number = _exact_sum(numeric) if numeric else 0
+        total = add(number, *symbolic) if symbolic else Const(_tidy(number))
         factor = pow_(base, total)
         kind = type(factor)
         if kind is Const:
@@ -189,11 +209,26 @@ def _round(exact: Fraction) -> float:
 
 
 def _mul_const_term(a: Any, b: Any) -> Expr | None:
-    """``c*t`` for a constant and one node that is not a product: the common case
-    (``-x``, ``2*x``) without the general merging; None when it does not apply."""
+    """``c*t`` for a constant and one node: the common case (``-x``, ``2*x``,
+    ``2*(3*x*y)``) without the general merging; None when it does not apply."""
     if type(b) is Const:
         a, b = b, a
-    if type(a) is not Const or type(b) not in _PLAIN_FACTOR:
+    if type(a) is not Const:
+        return None
+    kind = type(b)
+    if kind is Mul:
+        # a canonical product keeps its order: only the coefficient changes
+        rest = b.args
+        value = a.value
+        if type(rest[0]) is Const:
+            value = _tidy(_exact_prod([value, rest[0].value]))
+            rest = rest[1:]
+        if value == 0:
+            return Const(_tidy(value))
+        if value == 1:
+            return rest[0] if len(rest) == 1 else _make(Mul, rest)
+        return _make(Mul, (Const(_coefficient(value)),) + rest)
+    if kind not in _PLAIN_FACTOR:
         return None
     value = a.value
     if value == 0:

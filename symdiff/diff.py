@@ -21,7 +21,7 @@ from .errors import DifferentiationError, LimitError
 from .functions import log
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, mul, pow_
 from .parse import as_input
-from .walk import free_vars, postorder
+from .walk import free_vars, gc_paused, postorder
 
 #: The highest total order ``diff`` takes: each order can multiply the size of the
 #: result (exp(x^2) has a polynomial factor of growing degree), so a huge order
@@ -30,6 +30,7 @@ MAX_ORDER = 1000
 
 _ZERO = Const(0)
 _ONE = Const(1)
+_MINUS_ONE = Const(-1)
 
 
 class _Product:
@@ -139,7 +140,7 @@ def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
     base, exponent = node.args
     if _is_zero(de):
         # (u^c)' = c*u^(c-1)*u'
-        return _times(mul(exponent, pow_(base, add(exponent, -1))), db)
+        return _times(mul(exponent, pow_(base, add(exponent, _MINUS_ONE))), db)
     if _is_zero(db):
         # (c^v)' = c^v*log(c)*v'; 0^v is 0 wherever it is differentiable (v > 0), as in JAX
         return _ZERO if _is_zero(base) else _times(mul(node, log(base)), de)
@@ -215,11 +216,12 @@ def diff(expr: Expr | str, *spec: Any) -> Expr:
     total = sum(count for _, count in pairs)
     if total > MAX_ORDER:
         raise LimitError(f"a derivative of order {total} is over the limit of {MAX_ORDER} (symdiff.diff.MAX_ORDER)")
-    for var, count in pairs:
-        for _ in range(count):
-            if type(expr) is Const:  # every further derivative is 0
-                return _ZERO
-            expr = _Forward(var)(expr)
+    with gc_paused():
+        for var, count in pairs:
+            for _ in range(count):
+                if type(expr) is Const:  # every further derivative is 0
+                    return _ZERO
+                expr = _Forward(var)(expr)
     return expr
 
 
@@ -250,11 +252,12 @@ def gradient(expr: Expr | str, vars: Any = None) -> list[Expr]:
     # flow into its argument. Each one's argument gets its own reverse pass, innermost
     # first, and the reduction then acts as a leaf: d sum(u)/dv = sum(du/dv).
     inner: dict[Expr, dict[Var, Expr]] = {}
-    reductions = [n for n in postorder(expr) if type(n) is Call and n.fn.reduction]
-    for node in reductions:
-        partials = _reverse(node.args[0], targets, inner)
-        inner[node] = {v: node.fn(d) for v, d in partials.items()}
-    found = _reverse(expr, targets, inner)
+    with gc_paused():
+        reductions = [n for n in postorder(expr) if type(n) is Call and n.fn.reduction]
+        for node in reductions:
+            partials = _reverse(node.args[0], targets, inner)
+            inner[node] = {v: node.fn(d) for v, d in partials.items()}
+        found = _reverse(expr, targets, inner)
     return [found.get(v, _ZERO) for v in targets]
 
 
@@ -263,7 +266,7 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]])
     if root in inner:
         return dict(inner[root])
     wanted = set(targets)
-    order = postorder(root, done=inner.keys())
+    order = postorder(root, done=inner or ())
     # a reduction below leads to a target when its own pass found a partial
     relevant: set[Expr] = _Relevant(inner) if inner else set()
     for node in order:
@@ -313,7 +316,7 @@ def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:
         base, exponent = args
         out = []
         if base in relevant:
-            out.append((base, mul(exponent, pow_(base, add(exponent, -1)))))
+            out.append((base, mul(exponent, pow_(base, add(exponent, _MINUS_ONE)))))
         if exponent in relevant and not _is_zero(base):
             out.append((exponent, mul(node, log(base))))
         return out
@@ -347,11 +350,33 @@ def hessian(expr: Expr | str, vars: Any = None) -> list[list[Expr]]:
     """
     expr = as_input(expr)
     targets = _var_list(expr, vars)
-    first = gradient(expr, targets)
+    with gc_paused():
+        return _hessian(gradient(expr, targets), targets)
+
+
+def _hessian(first: list[Expr], targets: list[Var]) -> list[list[Expr]]:
+    # an entry without the variable differentiates to 0: skipping those keeps a
+    # sparse Hessian (Rosenbrock: 3 entries per row) linear instead of n^2 walks
+    below = _vars_below(first)
     n = len(targets)
     rows: list[list[Expr]] = [[_ZERO] * n for _ in range(n)]
     for j, var in enumerate(targets):
         forward = _Forward(var)
         for i in range(j, n):
-            rows[i][j] = rows[j][i] = forward(first[i])
+            if var in below[first[i]]:
+                rows[i][j] = rows[j][i] = forward(first[i])
     return rows
+
+
+def _vars_below(roots: list[Expr]) -> dict[Expr, frozenset[Var]]:
+    """The variables each node depends on; a node that adds none shares its argument's set."""
+    below: dict[Expr, frozenset[Var]] = {}
+    none: frozenset[Var] = frozenset()
+    for node in postorder(roots):
+        if type(node) is Var:
+            below[node] = frozenset((node,))
+            continue
+        sets = [below[a] for a in node.args]
+        widest = max(sets, key=len, default=none)
+        below[node] = widest if all(s <= widest for s in sets) else widest.union(*sets)
+    return below

@@ -176,6 +176,12 @@ class Const(Expr):
     value: Number
 
     def __new__(cls, value: Any) -> Const:
+        if type(value) in _PLAIN_NUMBERS:
+            # the common case: an int or float already in the table needs no checks
+            # (-0.0 finds 0.0; NaN, infinities and huge ints are never stored)
+            node = _lookup((Const, type(value), value))
+            if node is not None:
+                return node
         value = _as_number(value)
         key = (Const, type(value), value)
         node = _lookup(key)
@@ -316,6 +322,9 @@ def _check_var_name(name: object) -> None:
         raise SymdiffError(f"invalid variable name {name!r}: it names a constant")
 
 
+_PLAIN_NUMBERS = (int, float)
+
+
 def _as_number(value: Any) -> Number:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"Const needs a real number, not {type(value).__name__}")
@@ -355,9 +364,12 @@ def _make(cls: type, args: tuple) -> Expr:
     node = _lookup(key)
     if node is None:
         node = object.__new__(cls)
-        digest = hash((_TAGS[cls],) + tuple(a._digest for a in args))
-        _init(node, args, digest, _sort_key(cls, args, digest))
-        _remember(key, node)
+        digest = hash((_TAGS[cls], *[a._digest for a in args]))
+        set_ = object.__setattr__
+        set_(node, "args", args)
+        set_(node, "_digest", digest)
+        set_(node, "_key", _sort_key(cls, args, digest))
+        _table[key] = weakref.KeyedRef(node, _forget, key)
     return node
 
 

@@ -20,6 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import functions
 from .errors import ArityError, LimitError, ParseError, UnknownFunctionError
 from .nodes import MAX_CONST_BITS, Const, Expr, Var, add, as_expr, mul, pow_
+from .walk import gc_paused
 
 #: Longer input raises ``LimitError`` before lexing.
 MAX_INPUT_CHARS = 20_000_000
@@ -217,7 +218,8 @@ def parse(text: str) -> Expr:
     if not text.strip(" \t\r\n"):
         raise _error(ParseError, "empty expression", text, 1, 1)
     try:
-        return _done(_parser().parse(text))
+        with gc_paused():
+            return _done(_parser().parse(text))
     except _LocatedError as exc:
         raise _error(exc.cls, exc.reason, text, exc.token.line, exc.token.column, exc.detail) from None
     except UnexpectedCharacters as exc:
