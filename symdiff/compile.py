@@ -56,7 +56,9 @@ _LEAVES = (Var, Const)  # named in the code directly: no statement computes them
 Template = Any
 
 
-def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bool | None = None) -> Callable[..., Any]:
+def lambdify(
+    vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bool | None = None, backend: str = "numpy"
+) -> Callable[..., Any]:
     """Compile expressions into a fast function of the variables ``vars``, in that order.
 
     Args:
@@ -67,6 +69,9 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bo
             shape. The default is yes, unless an output uses ``sum`` or ``mean``;
             pass ``False`` for the gradient of a loss over samples, whose partials
             need not mention a reduction (d/db of ``mean(x) + b`` is 1).
+        backend: ``"numpy"``, or ``"jax"`` for the same program over ``jax.numpy``,
+            compiled with ``jax.jit`` (it returns JAX arrays; JAX computes in float32
+            unless ``jax_enable_x64`` is set).
 
     Returns:
         A function of ``len(vars)`` positional arguments, each a real number or a NumPy
@@ -79,8 +84,9 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bo
         nan or inf as in NumPy. The generated source is in its ``source`` attribute.
 
     Raises:
-        SymdiffError: a bad or repeated variable, or an expression that uses a
-            variable not among ``vars``.
+        SymdiffError: a bad or repeated variable, an expression that uses a
+            variable not among ``vars``, an unknown backend, the jax backend without
+            JAX or with a function it has no ``jax.numpy`` kernel for.
         LimitError: an exact constant too large for a float.
 
     The function raises ``TypeError`` for a wrong number of arguments and
@@ -94,16 +100,22 @@ def lambdify(vars: Var | str | Iterable[Var | str], exprs: Any, *, broadcast: bo
     >>> f([1, 2], 1)
     [array([1., 2.]), [array([1., 4.]), array([2., 2.])]]
     """
+    if backend not in ("numpy", "jax"):
+        raise SymdiffError(f"unknown backend {backend!r}: use 'numpy' or 'jax'")
+    jax = _import_jax() if backend == "jax" else None
     names = _arg_names(vars)
     template, roots = _flatten(exprs)
     order = postorder(roots)
     _check_free_vars(order, names)
-    source, namespace, shown = _generate(names, order, roots, isinstance(template, int))
+    source, namespace, shown = _generate(names, order, roots, isinstance(template, int), jax)
     filename = f"<symdiff-lambdified-{next(_counter)}>"
     exec(compile(source, filename, "exec"), namespace)
     if broadcast is None:
         broadcast = not any(type(node) is Call and node.fn.reduction for node in order)
-    function = _wrap(namespace["_lambdified"], names, template, broadcast=bool(broadcast))
+    if jax is None:
+        function = _wrap(namespace["_lambdified"], names, template, broadcast=bool(broadcast))
+    else:
+        function = _wrap_jax(jax, namespace["_lambdified"], names, template, broadcast=bool(broadcast))
     function.__doc__ = _docstring(names, template, shown)
     function.source = source
     function.vars = names
@@ -190,10 +202,14 @@ def _name_list(names: Any, limit: int = 10) -> str:
 
 
 def _generate(
-    names: tuple[str, ...], order: list[Expr], roots: list[Expr], single: bool
+    names: tuple[str, ...], order: list[Expr], roots: list[Expr], single: bool, jax: Any = None
 ) -> tuple[str, dict[str, Any], list[str]]:
-    """(source, namespace, text of the first outputs) of ``_lambdified(_a0, _a1, ...)``."""
-    namespace: dict[str, Any] = {"__builtins__": {}, "_pow": np.power}  # the code needs no builtins
+    """(source, namespace, text of the first outputs) of ``_lambdified(_a0, _a1, ...)``.
+
+    With the ``jax`` module, the same program runs over ``jax.numpy`` kernels.
+    """
+    # the code needs no builtins
+    namespace: dict[str, Any] = {"__builtins__": {}, "_pow": np.power if jax is None else jax.numpy.power}
     index = {id(node): i for i, node in enumerate(order)}
     args = [[index[id(a)] for a in node.args] for node in order]
     params = {name: f"_a{i}" for i, name in enumerate(names)}
@@ -212,17 +228,18 @@ def _generate(
             slot[i] = params[node.name]
         elif kind is Const:
             slot[i] = f"_c{n_consts}"
-            namespace[slot[i]] = _float_const(node)
+            # a Python float is weakly typed in JAX: it keeps the arguments' precision
+            namespace[slot[i]] = _float_const(node) if jax is None else float(_float_const(node))
             header.append(f"    # {slot[i]} = {_const_text(node.value)}")
             n_consts += 1
         elif kind is Call and node.fn not in kernels:
             kernels[node.fn] = f"_f{len(kernels)}_{node.fn.name}"
-            namespace[kernels[node.fn]] = node.fn.numpy
+            namespace[kernels[node.fn]] = node.fn.numpy if jax is None else _jax_kernel(jax, node.fn)
             if node.fn.reduction and "_shape" not in namespace:
                 # sum/mean reduce over the samples: their argument broadcast to the arrays' shape
                 header.append(f"    _samples = _shape({', '.join(params.values())})")
                 namespace["_shape"] = _sample_shape
-                namespace["_broadcast"] = np.broadcast_to
+                namespace["_broadcast"] = np.broadcast_to if jax is None else jax.numpy.broadcast_to
 
     statements = _schedule(order, args)
     # last[i]: the statement that reads node i last; outputs live to the end.
@@ -235,7 +252,8 @@ def _generate(
     for root in roots:
         last[index[id(root)]] = len(statements)
 
-    numpy_typed = _numpy_typed(order, args)
+    # JAX arrays follow NumPy's rules for ``**``, but two Python-float constants would not: _pow
+    numpy_typed = _numpy_typed(order, args) if jax is None else [type(node) is Var for node in order]
     free: list[str] = []
     n_temps = 0
     lines = header
@@ -407,6 +425,77 @@ def _count_outputs(template: Template) -> int:
         else:
             stack.extend(item[1])
     return count
+
+
+# -- the JAX backend ------------------------------------------------------------------------
+
+#: The jax.numpy kernel of each built-in function, by registry name (functions.py
+#: holds the NumPy ones). A function missing here cannot be compiled for JAX.
+_JAX_KERNELS: dict[str, Callable[[Any], Any]] = {
+    "sin": lambda jnp: jnp.sin, "cos": lambda jnp: jnp.cos, "tan": lambda jnp: jnp.tan,
+    "asin": lambda jnp: jnp.arcsin, "acos": lambda jnp: jnp.arccos, "atan": lambda jnp: jnp.arctan,
+    "sinh": lambda jnp: jnp.sinh, "cosh": lambda jnp: jnp.cosh, "tanh": lambda jnp: jnp.tanh,
+    "exp": lambda jnp: jnp.exp, "log": lambda jnp: jnp.log, "sqrt": lambda jnp: jnp.sqrt,
+    "abs": lambda jnp: jnp.abs, "sign": lambda jnp: jnp.sign,
+    "step": lambda jnp: lambda x: jnp.heaviside(x, 0.0),
+    "sigmoid": lambda jnp: lambda x: 1 / (1 + jnp.exp(-x)),
+    "relu": lambda jnp: lambda x: jnp.maximum(x, 0.0),
+    "softplus": lambda jnp: lambda x: jnp.logaddexp(0.0, x),
+    "max": lambda jnp: jnp.maximum, "min": lambda jnp: jnp.minimum,
+    "sum": lambda jnp: jnp.sum, "mean": lambda jnp: jnp.mean,
+    "pi": lambda jnp: lambda: jnp.pi,
+}
+
+
+def _import_jax() -> Any:
+    try:
+        import jax
+        import jax.numpy  # noqa: F401  (the attribute jax.numpy)
+    except ImportError:
+        raise SymdiffError("the jax backend needs JAX: pip install 'jax[cpu]'") from None
+    return jax
+
+
+def _jax_kernel(jax: Any, spec: Any) -> Callable[..., Any]:
+    from . import functions
+
+    kernel = _JAX_KERNELS.get(spec.name)
+    # a user's function, or one registered over a built-in name, has only its NumPy kernel
+    if kernel is None or getattr(functions, spec.name, None) is not spec:
+        raise SymdiffError(
+            f"the jax backend has no jax.numpy kernel for the function {spec.name!r};"
+            " use backend='numpy' (the default)"
+        )
+    return kernel(jax.numpy)
+
+
+def _wrap_jax(
+    jax: Any, inner: Callable[..., Any], names: tuple[str, ...], template: Template, broadcast: bool = True
+) -> Callable[..., Any]:
+    """``inner`` with its outputs broadcast and nested as the expressions were, under ``jax.jit``."""
+    jnp = jax.numpy
+    single = isinstance(template, int)
+
+    def lambdified(*args: Any) -> Any:
+        out = inner(*args)
+        results = [out] if single else list(out)
+        if broadcast:
+            shape = jnp.broadcast_shapes(*[jnp.shape(a) for a in args]) if args else ()
+            results = [jnp.broadcast_to(jnp.asarray(v, dtype=jnp.result_type(float)), shape) for v in results]
+        return _fill(template, results)
+
+    lambdified.__name__ = lambdified.__qualname__ = "lambdified"
+    compiled = jax.jit(lambdified)
+    n = len(names)
+    takes = f"takes {n} argument{'' if n == 1 else 's'} ({_name_list(names)})"
+
+    def checked(*args: Any) -> Any:
+        if len(args) != n:
+            raise TypeError(f"lambdified function {takes} but {len(args)} {'was' if len(args) == 1 else 'were'} given")
+        return compiled(*args)
+
+    checked.__name__ = checked.__qualname__ = "lambdified"
+    return checked
 
 
 # -- the compiled function ------------------------------------------------------------------

@@ -420,3 +420,66 @@ def test_sum_of_100000_terms():
     points = np.array([-0.999, 0.5, 0.9999])
     np.testing.assert_array_equal(f(points), evaluate(e, {"x": points}))
     assert f(-0.999) == pytest.approx(evaluate(e, {"x": -0.999}), rel=1e-12)
+
+
+# -- the JAX backend -----------------------------------------------------------------------------
+
+
+def test_jax_backend_agrees_with_numpy():
+    pytest.importorskip("jax")
+    loss = F.mean((F.tanh(x * y) - z) ** 2)
+    pieces = F.relu(x - y) + F.max(x, y) + F.abs(F.step(y)) + F.softplus(y) - F.sign(x)
+    exprs = [x * y, [F.sin(x) ** 2, 2], F.sigmoid(x) + pi(), pieces]
+    for outputs, args in [
+        (exprs, (0.5, np.array([1.0, 2.0, -3.0]), 0.25)),
+        ([loss, x + 1], (np.array([0.1, 0.2]), 3.0, np.array([1.0, -1.0]))),
+    ]:
+        jitted = lambdify([x, y, z], outputs, backend="jax")
+        expected = lambdify([x, y, z], outputs)(*args)
+        got = jitted(*args)
+        np.testing.assert_allclose(np.hstack(_leaves(got)), np.hstack(_leaves(expected)), rtol=1e-5)
+        assert _shape_of(got) == _shape_of(expected)  # same nesting, same broadcast shapes
+
+
+def _leaves(nested) -> list:
+    return [np.ravel(np.asarray(v, dtype=float)) for v in _flat(nested)]
+
+
+def _flat(nested) -> list:
+    out, stack = [], [nested]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _shape_of(nested) -> list:
+    return [np.shape(v) for v in _flat(nested)]
+
+
+def test_jax_backend_wrong_argument_count():
+    pytest.importorskip("jax")
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        lambdify([x, y], x + y, backend="jax")(1.0)
+
+
+def test_jax_backend_needs_jax(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "jax", None)  # `import jax` raises ImportError
+    with pytest.raises(SymdiffError, match=re.escape("the jax backend needs JAX: pip install 'jax[cpu]'")):
+        lambdify([x], x + 1, backend="jax")
+
+
+def test_jax_backend_rejects_a_user_function(monkeypatch):
+    pytest.importorskip("jax")
+    monkeypatch.setattr(F, "REGISTRY", dict(F.REGISTRY))  # the registration is undone after the test
+    F.register_function("jaxless", 1, math.sin, np.sin, lambda u: [F.cos(u)])
+    with pytest.raises(SymdiffError, match="no jax.numpy kernel for the function 'jaxless'"):
+        lambdify([x], F.call("jaxless", x), backend="jax")
+
+
+def test_unknown_backend():
+    with pytest.raises(SymdiffError, match="unknown backend 'torch'"):
+        lambdify([x], x, backend="torch")
