@@ -369,3 +369,15 @@ def test_hessian_is_symmetric_and_agrees_with_sympy(f, at):
     # the mixed partial the other way round is the same value
     other = _value(diff(diff(f, "y"), "x"), at)
     assert math.isclose(ours, other, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_product_rule_terms_are_the_products_of_the_other_factors():
+    x = Var("x")
+    factors = [x + i for i in range(1, 301)]
+    d = diff(symdiff.nodes.mul(*factors), x)
+    assert type(d) is symdiff.Add and len(d.args) == 300
+    assert all(len(term.args) == 299 for term in d.args)
+    assert set(d.args) == {symdiff.nodes.mul(*factors[:i], *factors[i + 1 :]) for i in range(300)}
+    # at a root every term but one vanishes: no division by the factors
+    small = diff(symdiff.nodes.mul(*factors[:12]), x)
+    assert evaluate(small, {"x": -1}) == math.prod(range(1, 12))
