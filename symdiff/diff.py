@@ -283,8 +283,13 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]])
     # a reduction below leads to a target when its own pass found a partial
     relevant: set[Expr] = _Relevant(inner) if inner else set()
     for node in order:
-        if node in wanted or any(a in relevant for a in node.args):
+        if node in wanted:
             relevant.add(node)
+            continue
+        for a in node.args:  # a plain loop: any() with a generator was a tenth of the pass
+            if a in relevant:
+                relevant.add(node)
+                break
     adjoints: dict[Expr, list[Lazy]] = {root: [_ONE]} if root in relevant else {}
     found: dict[Var, list[Lazy]] = {}
     for node in reversed(order):
