@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EvaluationError, LimitError, SymdiffError
-from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, as_expr
+from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, _make, as_expr
 from .walk import postorder
 
 #: An Add or Mul of at most this many operands is written inline as ``a + b + c``;
@@ -107,7 +107,8 @@ def lambdify(
     template, roots = _flatten(exprs)
     order = postorder(roots)
     _check_free_vars(order, names)
-    source, namespace, shown = _generate(names, order, roots, isinstance(template, int), jax)
+    order, operands = _share_products(order)
+    source, namespace, shown = _generate(names, order, roots, isinstance(template, int), jax, operands)
     filename = f"<symdiff-lambdified-{next(_counter)}>"
     exec(compile(source, filename, "exec"), namespace)
     if broadcast is None:
@@ -201,8 +202,64 @@ def _name_list(names: Any, limit: int = 10) -> str:
 # -- code generation ------------------------------------------------------------------------
 
 
+def _share_products(order: list[Expr]) -> tuple[list[Expr], dict[int, tuple[Expr, ...]]]:
+    """Products that share factors, computed through a shared partial product.
+
+    Canonical products are flat, so the 17 partials of a network's loss each
+    multiply the same ``2*t1*t2*t4`` afresh. Each product's factors are ordered by
+    how many products use them; a prefix that two products share becomes one
+    product node, computed once (a chain: each longer prefix is the shorter one
+    times a factor). A canonical product less some factors is canonical, so the
+    prefix nodes are ordinary nodes. Returns the order with them inserted (each
+    before its first use) and the operands that replace a product's own factors.
+    """
+    products = [node for node in order if type(node) is Mul and len(node.args) >= 3]
+    uses = Counter(a for node in products for a in node.args)
+    paths: dict[int, list[Expr]] = {}
+    prefixes: Counter = Counter()
+    for node in products:
+        shared = sorted((a for a in node.args if uses[a] >= 2), key=lambda a: -uses[a])
+        paths[id(node)] = shared
+        for k in range(2, len(shared) + 1):
+            prefixes[tuple(shared[:k])] += 1
+    if not prefixes:
+        return order, {}
+    operands: dict[int, tuple[Expr, ...]] = {}
+
+    def split(node: Expr, shared: list[Expr]) -> list[Expr]:
+        """The prefix nodes ``node`` needs, outermost last; records its new operands."""
+        k = max((k for k in range(2, len(shared) + 1) if prefixes[tuple(shared[:k])] >= 2), default=0)
+        if k == len(node.args):  # the whole product is the shared prefix: compute it as it is
+            k -= 1
+        if k < 2:
+            return []
+        chosen = set(shared[:k])
+        prefix = _make(Mul, tuple(a for a in node.args if a in chosen))
+        operands[id(node)] = (prefix, *[a for a in node.args if a not in chosen])
+        return [*split(prefix, shared[:k]), prefix] if id(prefix) not in operands else [prefix]
+
+    out: list[Expr] = []
+    placed: set[int] = set()
+    for node in order:
+        if id(node) in placed:
+            continue
+        if id(node) in paths:
+            for prefix in split(node, paths[id(node)]):
+                if id(prefix) not in placed:
+                    placed.add(id(prefix))
+                    out.append(prefix)
+        placed.add(id(node))
+        out.append(node)
+    return out, operands
+
+
 def _generate(
-    names: tuple[str, ...], order: list[Expr], roots: list[Expr], single: bool, jax: Any = None
+    names: tuple[str, ...],
+    order: list[Expr],
+    roots: list[Expr],
+    single: bool,
+    jax: Any = None,
+    operands: dict[int, tuple[Expr, ...]] | None = None,
 ) -> tuple[str, dict[str, Any], list[str]]:
     """(source, namespace, text of the first outputs) of ``_lambdified(_a0, _a1, ...)``.
 
@@ -211,7 +268,8 @@ def _generate(
     # the code needs no builtins
     namespace: dict[str, Any] = {"__builtins__": {}, "_pow": np.power if jax is None else jax.numpy.power}
     index = {id(node): i for i, node in enumerate(order)}
-    args = [[index[id(a)] for a in node.args] for node in order]
+    operands = operands or {}
+    args = [[index[id(a)] for a in operands.get(id(node), node.args)] for node in order]
     params = {name: f"_a{i}" for i, name in enumerate(names)}
     header = [f"def _lambdified({', '.join(params.values())}):"]
     if names:

@@ -13,7 +13,7 @@ from hypothesis import assume, example, given, settings
 from strategies import VAR_NAMES, five_points, moderate_exprs, scalar_or_none, well_conditioned
 
 from symdiff import functions as F
-from symdiff.compile import INLINE_OPERANDS, lambdify
+from symdiff.compile import INLINE_OPERANDS, _share_products, lambdify
 from symdiff.errors import EvaluationError, LimitError, SymdiffError
 from symdiff.evaluate import evaluate
 from symdiff.nodes import Const, Var, add, mul, symbols
@@ -26,8 +26,9 @@ ASSIGNMENT = re.compile(r"^    (_t\d+) = ", re.MULTILINE)
 
 
 def _operations(exprs_) -> int:
-    """Distinct nodes that are not leaves: the ones a statement computes."""
-    return sum(1 for n in postorder(exprs_) if type(n) not in (Var, Const))
+    """Distinct nodes that are not leaves, with the partial products lambdify shares: one statement each."""
+    order, _ = _share_products(postorder(exprs_))
+    return sum(1 for n in order if type(n) not in (Var, Const))
 
 
 # -- agreement with evaluate -------------------------------------------------------------
@@ -211,6 +212,15 @@ def test_domain_errors_give_nan_and_inf_without_warnings():
 # -- generated code ---------------------------------------------------------------------
 
 
+def test_products_that_share_factors_share_a_partial_product():
+    a, b, c, d, g = symbols("a b c d g")
+    products = [2 * a * b * c * d, 2 * a * b * c * g, 2 * a * b * d * g]
+    f = lambdify([a, b, c, d, g], products)
+    # 2*a*b once (2 multiplications), 2*a*b*c once (1), then 1 + 1 + 2: 7 instead of 12
+    assert f.source.count(" * ") == 7
+    assert f(1, 2, 3, 5, 7) == [60.0, 84.0, 140.0]
+
+
 def test_shared_work_is_done_once():
     u = x * y
     f = F.sin(u) * F.exp(u)
@@ -219,7 +229,8 @@ def test_shared_work_is_done_once():
     assignments = ASSIGNMENT.findall(h.source)
     # one statement per distinct operation node of f and g together; leaves are named directly
     assert len(assignments) == _operations([f, g])
-    assert size([f, g]) == len(assignments) + sum(1 for n in postorder([f, g]) if type(n) in (Var, Const))
+    # exp(u)*y is the one partial product two products share: one statement more than nodes
+    assert size([f, g]) + 1 == len(assignments) + sum(1 for n in postorder([f, g]) if type(n) in (Var, Const))
     assert h.source.count("_sin(") == h.source.count("_exp(") == h.source.count("_cos(") == 1
     assert h.source.count("_a0 * _a1") == 1
     a, b = 0.7, -1.3
