@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo examples test lint graphviz clean
+.PHONY: demo examples test lint graphviz clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,16 @@ examples: $(STAMP) graphviz
 
 test: $(STAMP) graphviz
 	$(PY) -m pytest -q
-	$(PY) -m ruff check symdiff tests examples benchmarks
+	$(PY) -m ruff check symdiff tests examples benchmarks fuzz
 
 lint: $(STAMP)
-	$(PY) -m ruff check symdiff tests examples benchmarks
+	$(PY) -m ruff check symdiff tests examples benchmarks fuzz
+
+# Fuzz the parser and the whole pipeline for FUZZ_SECONDS (findings go to build/fuzz/findings/):
+#   make fuzz FUZZ_SECONDS=120
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(PY) fuzz/fuzz_pipeline.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

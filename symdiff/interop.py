@@ -57,8 +57,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from . import functions
-from .errors import ArityError, SymdiffError, UnknownFunctionError
-from .nodes import Add, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
+from .errors import ArityError, LimitError, SymdiffError, UnknownFunctionError
+from .nodes import MAX_CONST_BITS, Add, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
 from .walk import postorder
 
 if TYPE_CHECKING:
@@ -164,6 +164,13 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
     if kind is Mul:
         return sp.Mul(*args)
     if kind is Pow:
+        if _huge_power(sp, *args) and sp.core.parameters.global_parameters.evaluate:
+            # SymPy would compute the exact number (2^(2^64): a MemoryError, 9^9^9: minutes), and
+            # would do so even for an unevaluated Pow as soon as a Mul around it evaluates
+            raise LimitError(
+                f"SymPy would compute {_excerpt(args[0])}^{_excerpt(args[1])} exactly, a number of over "
+                f"{MAX_CONST_BITS:,} bits (symdiff.nodes.MAX_CONST_BITS); pass evaluate=False to keep it unevaluated"
+            )
         return sp.Pow(*args)
     name = node.fn.name
     entry = _TO_SYMPY.get(name)
@@ -178,6 +185,16 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
     if fn is None:
         fn = undefined[name] = sp.Function(name)
     return fn(*args)
+
+
+def _huge_power(sp: Any, base: Any, exp: Any) -> bool:
+    """``base^exp`` is a number whose exact value would have more than ``MAX_CONST_BITS`` bits."""
+    if not (isinstance(base, sp.Rational) and exp.is_number):
+        return False
+    if not isinstance(exp, sp.Rational):
+        return True  # an exponent left unevaluated because it is huge itself (9^9^9), or irrational
+    size = max(abs(base.p), abs(base.q))
+    return size > 1 and abs(exp.p) // exp.q * size.bit_length() > MAX_CONST_BITS
 
 
 def from_sympy(s: sympy.Basic | int | float | Fraction) -> Expr:

@@ -211,10 +211,10 @@ def _parameters(x0: Any) -> tuple[list[str], np.ndarray]:
         if name in names:
             raise OptimizationError(f"x0 gives the parameter {name!r} twice")
         if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value) != 0:
-            raise OptimizationError(f"x0[{name!r}] must be a real number, not {value!r}")
+            raise OptimizationError(f"x0[{name!r}] must be a real number, not {_shown(value)}")
         number = _finite_float(value)
         if number is None:
-            raise OptimizationError(f"x0[{name!r}] is {value!r:.40}: the start values must be finite floats")
+            raise OptimizationError(f"x0[{name!r}] is {_shown(value)}: the start values must be finite floats")
         names.append(name)
         values.append(number)
     return names, np.array(values)
@@ -263,16 +263,25 @@ def _check_settings(method: Any, lr: Any, steps: Any, tol: Any, batch_size: Any,
     if method not in DEFAULT_LR:
         raise OptimizationError(f"unknown method {method!r}; the methods are {', '.join(METHODS)}")
     if lr is not None and (not _is_real(lr) or _finite_float(lr) is None or not lr > 0):
-        raise OptimizationError(f"lr must be a positive number, got {lr!r:.40}")
+        raise OptimizationError(f"lr must be a positive number, got {_shown(lr)}")
     if not _is_int(steps) or steps < 0:
-        raise OptimizationError(f"steps must be a whole number >= 0, got {steps!r}")
+        raise OptimizationError(f"steps must be a whole number >= 0, got {_shown(steps)}")
     if not _is_real(tol) or not tol >= 0:
-        raise OptimizationError(f"tol must be a number >= 0, got {tol!r}")
+        raise OptimizationError(f"tol must be a number >= 0, got {_shown(tol)}")
     if batch_size is not None:
         if not has_data:
             raise OptimizationError("batch_size needs data: mini-batches are drawn from the data samples")
         if not _is_int(batch_size) or batch_size < 1:
-            raise OptimizationError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+            raise OptimizationError(f"batch_size must be a whole number >= 1, got {_shown(batch_size)}")
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters; an int over Python's int-to-str digit limit does not raise."""
+    try:
+        text = repr(value)
+    except ValueError:  # sys.get_int_max_str_digits(): 10**5000 has no repr by default
+        return f"an integer of {value.bit_length():,} bits" if isinstance(value, int) else type(value).__name__
+    return text[:limit]
 
 
 def _finite_float(value: Any) -> float | None:
