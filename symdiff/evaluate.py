@@ -45,6 +45,8 @@ def evaluate(expr: Expr, values: Mapping[Any, Any] | None = None) -> Value:
 
 
 def _bind(order: list[Expr], values: Mapping[Any, Any]) -> dict[str, Value]:
+    if not isinstance(values, Mapping):
+        raise EvaluationError(f"the values must map variable names to numbers, not a {type(values).__name__}")
     given = {(k.name if isinstance(k, Var) else k): v for k, v in values.items()}
     env: dict[str, Value] = {}
     for node in order:

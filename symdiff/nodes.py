@@ -189,7 +189,7 @@ class Const(Expr):
             node = object.__new__(Const)
             # Not hash(value): hash(-1) == hash(-2), and ties would make the order
             # depend on argument order.
-            digest = _text_digest(f"{type(value).__name__}:{value!r}")
+            digest = _text_digest(f"{type(value).__name__}:{_digits(value)}")
             _init(node, (), digest, (0, "", 0.0, digest), value=value)
             _remember(key, node)
         return node
@@ -425,6 +425,16 @@ def call(fn: FunctionSpec | str, *args: Any) -> Expr:
     from .functions import call as _call
 
     return _call(fn, *args)
+
+
+def _digits(value: Any) -> str:
+    """``repr(value)``, or hexadecimal where Python's int-to-str digit limit refuses it."""
+    try:
+        return repr(value)
+    except ValueError:  # sys.set_int_max_str_digits: hex has no limit
+        if isinstance(value, Fraction):
+            return f"{value.numerator:#x}/{value.denominator:#x}"
+        return f"{value:#x}"
 
 
 def make_call(spec: FunctionSpec, args: tuple[Expr, ...]) -> Expr:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -117,9 +118,11 @@ class _Build(Transformer):
             if not math.isfinite(value):
                 raise _LocatedError(ParseError, "number too large", token, "it overflows a float")
             return Const(value)
-        if len(text) > MAX_INT_DIGITS:
+        python = sys.get_int_max_str_digits() or MAX_INT_DIGITS  # a program may have lowered Python's
+        if len(text) > min(MAX_INT_DIGITS, python):
+            where = "symdiff.parse.MAX_INT_DIGITS" if MAX_INT_DIGITS <= python else "sys.get_int_max_str_digits()"
             raise _LocatedError(ParseError, "number too long", token,
-                           f"{len(text):,} digits, the limit is {MAX_INT_DIGITS:,} (symdiff.parse.MAX_INT_DIGITS)")
+                           f"{len(text):,} digits, the limit is {min(MAX_INT_DIGITS, python):,} ({where})")
         value = int(text)
         if value.bit_length() > MAX_CONST_BITS:
             raise _LocatedError(ParseError, "number too large", token,
