@@ -38,20 +38,9 @@ def _number(x: Any, what: str) -> Value:
     """A float or a float array; ints and NumPy scalars become floats."""
     if type(x) is float:
         return x
-    if isinstance(x, np.ndarray):
-        if x.ndim == 0:
-            return _number(x.item(), what)
-        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-            raise EvaluationError(f"the {what} of a Dual must be a real array, got dtype {x.dtype}")
-        return x.astype(float, copy=False)
-    if isinstance(x, (list, tuple)):
-        return _number(np.asarray(x, dtype=float), what)
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise EvaluationError(f"the {what} of a Dual must be a real number or array, got {type(x).__name__}")
-    try:
-        return float(x)
-    except OverflowError:
-        raise EvaluationError(f"the {what} of a Dual is too large for a float") from None
+    from .evaluate import real_value  # not at the top: functions.py imports this module
+
+    return real_value(x, f"the {what} of a Dual")
 
 
 def _is_zero(eps: Value) -> bool:

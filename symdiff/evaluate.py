@@ -59,20 +59,31 @@ def _bind(order: list[Expr], values: Mapping[Any, Any]) -> dict[str, Value]:
 
 
 def _as_value(name: str, value: Any) -> Value:
+    return real_value(value, f"the value of {name!r}")
+
+
+def real_value(value: Any, subject: str) -> Value:
+    """``value`` as a float or a float array; ``subject`` names it in the error ("the value of 'x'").
+
+    >>> real_value([1, 2], "the value of 'x'")
+    array([1., 2.])
+    """
+    if type(value) is float:
+        return value
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
-            return _as_value(name, value.item())
+            return real_value(value.item(), subject)
         if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.complexfloating):
-            raise EvaluationError(f"the value of {name!r} must be a real array, got dtype {value.dtype}")
+            raise EvaluationError(f"{subject} must be a real array, got dtype {value.dtype}")
         return value.astype(float, copy=False)
     if isinstance(value, (list, tuple)):
-        return _as_value(name, np.asarray(value, dtype=float))
+        return real_value(np.asarray(value, dtype=float), subject)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise EvaluationError(f"the value of {name!r} must be a real number or array, got {type(value).__name__}")
+        raise EvaluationError(f"{subject} must be a real number or array, got {type(value).__name__}")
     try:
         return float(value)
     except OverflowError:
-        raise EvaluationError(f"the value of {name!r} is too large for a float") from None
+        raise EvaluationError(f"{subject} is too large for a float") from None
 
 
 def _const_value(node: Const) -> float:
