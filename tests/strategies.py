@@ -392,3 +392,21 @@ def _mp_evaluate(mpmath, e, env, prec):
         except (ValueError, ZeroDivisionError):
             return None
         return memo[e]
+
+
+# -- fixed expressions ------------------------------------------------------------------
+
+#: Smooth expressions in x, y, z, w, b for comparing the modes of differentiation.
+SMOOTH = [
+    "(x + y)*z",
+    "x^2*y + y + 2",
+    "sin(x)*exp(y) - cos(x*y)",
+    "log(x^2 + y^2)",
+    "sqrt(x)*tanh(y)",
+    "x^y",
+    "atan(x/y) + 1/(x - y)",
+    "softplus(x - y)^3 + sigmoid(x*y)",
+    "max(x, y)*sigmoid(x) + min(x, 2*y)",
+    "(x + y)^2*(x + y) - sin(x + y)/(x + y)",
+    "tanh(w*x + b)",
+]

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from strategies import SMOOTH
 
 from symdiff.autodiff import backprop, forward_backward, values
 from symdiff.diff import gradient
@@ -19,19 +20,6 @@ from symdiff.walk import free_vars, postorder
 
 x, y, z = symbols("x y z")
 
-SMOOTH = [
-    "(x + y)*z",
-    "x^2*y + y + 2",
-    "sin(x)*exp(y) - cos(x*y)",
-    "log(x^2 + y^2)",
-    "sqrt(x)*tanh(y)",
-    "x^y",
-    "atan(x/y) + 1/(x - y)",
-    "softplus(x - y)^3 + sigmoid(x*y)",
-    "max(x, y)*sigmoid(x) + min(x, 2*y)",
-    "(x + y)^2*(x + y) - sin(x + y)/(x + y)",
-    "tanh(w*x + b)",
-]
 POINT = {"x": 0.7, "y": 1.3, "z": -0.4, "w": -0.9, "b": 0.25}
 
 

@@ -17,7 +17,6 @@ from symdiff.compile import lambdify
 from symdiff.diff import diff, gradient
 from symdiff.errors import LimitError
 from symdiff.evaluate import evaluate
-from symdiff.functions import sin
 from symdiff.nodes import Var, add, mul
 from symdiff.parse import parse
 from symdiff.printing import latex
@@ -39,14 +38,6 @@ def _check_round_trip(e, text):
 
 
 # -- sin(sin(...sin(x)...)) -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def nested_sin():
-    e = x
-    for _ in range(N):
-        e = sin(e)
-    return e
 
 
 def test_nested_sin_parses_from_text_and_round_trips(nested_sin):

@@ -29,7 +29,6 @@ from symdiff import (
     simplify,
     to_dot,
 )
-from symdiff.functions import sin
 from symdiff.nodes import Var, add
 
 assert sys.getrecursionlimit() <= 1000, sys.getrecursionlimit()
@@ -37,14 +36,6 @@ assert sys.getrecursionlimit() <= 1000, sys.getrecursionlimit()
 N = 100_000
 x, y = Var("x"), Var("y")
 NAMES = [f"w{i}" for i in range(N)]
-
-
-@pytest.fixture(scope="module")
-def nested_sin():
-    e = x
-    for _ in range(N):
-        e = sin(e)
-    return e
 
 
 @pytest.fixture(scope="module")
