@@ -39,26 +39,16 @@ _PLAIN_FACTOR = (Var, Add, Pow, Call)
 _NODE_KINDS = frozenset((Const, Var, Add, Mul, Pow, Call))
 
 
-def _split_coeff(term: Expr) -> tuple[Number, Expr]:
-    """``3*x*y`` -> ``(3, x*y)``; a term without a numeric factor has 1."""
-    if type(term) is Mul and type(term.args[0]) is Const:
-        rest = term.args[1:]
-        return term.args[0].value, (rest[0] if len(rest) == 1 else _make(Mul, rest))
-    return 1, term
-
-
 def _coefficient(value: Number) -> Number:
     """The numeric factor of a product: -1.0 is -1, since -1.0*x has no other print form than -x."""
     return -1 if value == -1 else value
 
 
-def _with_coeff(coeff: Number, term: Expr) -> Expr:
+def _with_coeff(coeff: Number, factors: tuple) -> Expr:
+    """``coeff`` times the product of ``factors`` (canonical, without a coefficient)."""
     if coeff == 1:
-        return term
-    coeff = _coefficient(coeff)
-    if type(term) is Mul:
-        return _make(Mul, (Const(coeff),) + term.args)
-    return _make(Mul, (Const(coeff), term))
+        return factors[0] if len(factors) == 1 else _make(Mul, factors)
+    return _make(Mul, (Const(_coefficient(coeff)),) + factors)
 
 
 def add(*terms: Any) -> Expr:
@@ -71,15 +61,26 @@ def add(*terms: Any) -> Expr:
     if len(terms) == 2 and type(terms[0]) is Const and type(terms[1]) is Const:
         return Const(_tidy(_exact_sum([terms[0].value, terms[1].value])))
     consts: list[Number] = []
-    # rest -> [coefficient, the original term]; once merged: [[coefficients], None]
-    coeffs: dict[Expr, list] = {}
+    # Like terms are found by their factors less the coefficient, as a tuple:
+    # building ``x*y`` from ``3*x*y`` just to look it up made a node per term.
+    # factors -> [coefficient, the original term]; once merged: [[coefficients], None]
+    coeffs: dict[tuple, list] = {}
     for term in terms:
-        term = as_expr(term)
+        if type(term) not in _NODE_KINDS:
+            term = as_expr(term)
         for part in term.args if type(term) is Add else (term,):
-            if type(part) is Const:
+            kind = type(part)
+            if kind is Const:
                 consts.append(part.value)
                 continue
-            coeff, rest = _split_coeff(part)
+            if kind is Mul:
+                args = part.args
+                if type(args[0]) is Const:
+                    coeff, rest = args[0].value, args[1:]
+                else:
+                    coeff, rest = 1, args
+            else:
+                coeff, rest = 1, (part,)
             seen = coeffs.get(rest)
             if seen is None:
                 coeffs[rest] = [coeff, part]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
+import operator
 import re
 import weakref
 from fractions import Fraction
@@ -364,7 +365,7 @@ def _make(cls: type, args: tuple) -> Expr:
     node = _lookup(key)
     if node is None:
         node = object.__new__(cls)
-        digest = hash((_TAGS[cls], *[a._digest for a in args]))
+        digest = hash((_TAGS[cls], *map(_DIGEST, args)))
         set_ = object.__setattr__
         set_(node, "args", args)
         set_(node, "_digest", digest)
@@ -374,6 +375,9 @@ def _make(cls: type, args: tuple) -> Expr:
 
 
 _TAGS = {Add: 2, Mul: 3, Pow: 4}
+_DIGEST = operator.attrgetter("_digest")
+_KEY = operator.attrgetter("_key")
+_NEG_DEGREE = operator.itemgetter(2)  # a sort key holds -degree
 
 
 def _degree(node: Expr) -> float:
@@ -390,13 +394,15 @@ def _sort_key(cls: type, args: tuple, digest: int) -> tuple:
             rank = 2
         degree = _degree(base) * _clamp(exp.value) if isinstance(exp, Const) else _degree(base)
         return (rank, lead, -degree, digest)
+    # map over attrgetter/itemgetter keeps these O(n) sums in C: the product
+    # rule builds n products of n - 1 factors, so a Python loop here was O(n^2).
     if cls is Mul:
-        rest = args[1:] if isinstance(args[0], Const) else args
-        degree = sum(_degree(a) for a in rest)
-        return (rest[0]._key[0], rest[0]._key[1], -degree, digest)
+        rest = args[1:] if type(args[0]) is Const else args
+        lead = rest[0]._key
+        return (lead[0], lead[1], sum(map(_NEG_DEGREE, map(_KEY, rest))), digest)
     if cls is Add:
-        rest = args[1:] if isinstance(args[0], Const) else args
-        return (2, rest[0]._key[1], -max(_degree(a) for a in rest), digest)
+        rest = args[1:] if type(args[0]) is Const else args
+        return (2, rest[0]._key[1], min(map(_NEG_DEGREE, map(_KEY, rest))), digest)
     raise AssertionError(cls)
 
 
