@@ -191,7 +191,7 @@ class Const(Expr):
             # Not hash(value): hash(-1) == hash(-2), and ties would make the order
             # depend on argument order.
             digest = _text_digest(f"{type(value).__name__}:{_digits(value)}")
-            _init(node, (), digest, (0, "", 0.0, digest), value=value)
+            _init(node, (), digest, (0, "", 0, digest), value=value)
             _remember(key, node)
         return node
 
@@ -236,7 +236,7 @@ class Var(Expr):
             _check_var_name(name)
             node = object.__new__(Var)
             digest = hash((1, _text_digest(name)))
-            _init(node, (), digest, (1, name, -1.0, digest), name=name)
+            _init(node, (), digest, (1, name, -1, digest), name=name)
             _remember(key, node)
         return node
 
@@ -359,17 +359,22 @@ def as_expr(value: Any) -> Expr:
     return expr
 
 
-def _make(cls: type, args: tuple) -> Expr:
-    """The interned node ``cls(args)`` for arguments already in canonical form."""
+def _make(cls: type, args: tuple, digest: int | None = None, degree: Any = None) -> Expr:
+    """The interned node ``cls(args)`` for arguments already in canonical form.
+
+    ``digest`` and ``degree`` (the -degree of a product's sort key) may be given
+    when they are known from a related node, as ``drop_arg`` knows them.
+    """
     key = (cls, args)
     node = _lookup(key)
     if node is None:
         node = object.__new__(cls)
-        digest = hash((_TAGS[cls], *map(_DIGEST, args)))
+        if digest is None:
+            digest = _sum_digest(cls, args) if cls is not Pow else hash((4, args[0]._digest, args[1]._digest))
         set_ = object.__setattr__
         set_(node, "args", args)
         set_(node, "_digest", digest)
-        set_(node, "_key", _sort_key(cls, args, digest))
+        set_(node, "_key", _sort_key(cls, args, digest, degree))
         _table[key] = weakref.KeyedRef(node, _forget, key)
     return node
 
@@ -378,28 +383,73 @@ _TAGS = {Add: 2, Mul: 3, Pow: 4}
 _DIGEST = operator.attrgetter("_digest")
 _KEY = operator.attrgetter("_key")
 _NEG_DEGREE = operator.itemgetter(2)  # a sort key holds -degree
+_MASK = (1 << 64) - 1
 
 
-def _degree(node: Expr) -> float:
+def _sum_digest(cls: type, args: tuple) -> int:
+    # A sum over the (sorted, canonical) arguments, each mixed by hashing it in a
+    # 1-tuple so regrouping does not collide (x*y + z vs x + y*z). Unlike a hash of
+    # the whole tuple it drops one argument in O(1): the product rule builds n
+    # products of n - 1 factors each.
+    return (_TAGS[cls] + sum(map(hash, zip(map(_DIGEST, args))))) & _MASK
+
+
+def _mixed(node: Expr) -> int:
+    return hash((node._digest,))
+
+
+def drop_arg(node: Expr, i: int) -> Expr:
+    """A canonical sum or product less its i-th argument, in O(1) beyond the tuple copy.
+
+    A canonical product less one factor is canonical (its factors keep distinct
+    bases and their order), so it needs no merging, and its digest and degree
+    follow from the node's own.
+
+    >>> x, y = symbols("x y")
+    >>> str(drop_arg(3 * x * y, 1))
+    '3*y'
+    """
+    args = node.args
+    rest = args[:i] + args[i + 1 :]
+    if len(rest) == 1:
+        return rest[0]
+    gone = args[i]
+    digest = (node._digest - _mixed(gone)) & _MASK
+    degree = node._key[2]
+    if type(node) is Mul and type(degree) is int and type(gone._key[2]) is int:
+        degree = degree - gone._key[2] if type(gone) is not Const else degree
+    else:
+        degree = None  # a float degree is summed again: subtracting could round differently
+    return _make(type(node), rest, digest, degree)
+
+
+def _degree(node: Expr) -> Any:
     return -node._key[2]
 
 
-def _sort_key(cls: type, args: tuple, digest: int) -> tuple:
+def _sort_key(cls: type, args: tuple, digest: int, degree: Any = None) -> tuple:
     # Terms sort by their leading variable, then by falling degree, functions
     # after powers of variables: x^2*y + y + 2, x + sin(x), x*(x + 1).
+    # Degrees are ints while every exponent is, so a product's degree is exact.
     if cls is Pow:
         base, exp = args
         rank, lead, _, _ = base._key
         if rank == 0:
             rank = 2
-        degree = _degree(base) * _clamp(exp.value) if isinstance(exp, Const) else _degree(base)
+        if isinstance(exp, Const):
+            n = exp.value
+            degree = _degree(base) * (n if type(n) is int else _clamp(n))
+        else:
+            degree = _degree(base)
         return (rank, lead, -degree, digest)
     # map over attrgetter/itemgetter keeps these O(n) sums in C: the product
     # rule builds n products of n - 1 factors, so a Python loop here was O(n^2).
     if cls is Mul:
         rest = args[1:] if type(args[0]) is Const else args
         lead = rest[0]._key
-        return (lead[0], lead[1], sum(map(_NEG_DEGREE, map(_KEY, rest))), digest)
+        if degree is None:
+            degree = sum(map(_NEG_DEGREE, map(_KEY, rest)))
+        return (lead[0], lead[1], degree, digest)
     if cls is Add:
         rest = args[1:] if type(args[0]) is Const else args
         return (2, rest[0]._key[1], min(map(_NEG_DEGREE, map(_KEY, rest))), digest)
@@ -450,7 +500,7 @@ def make_call(spec: FunctionSpec, args: tuple[Expr, ...]) -> Expr:
     if node is None:
         node = object.__new__(Call)
         digest = hash((5, spec.digest) + tuple(a._digest for a in args))
-        _init(node, args, digest, (3, spec.name, 0.0, digest), fn=spec)
+        _init(node, args, digest, (3, spec.name, 0, digest), fn=spec)
         _remember(key, node)
     return node
 
@@ -488,5 +538,5 @@ from .canonical import add, mul, pow_, rebuild  # noqa: E402
 
 __all__ = [
     "MAX_CONST_BITS", "Add", "Call", "Const", "Expr", "Mul", "Pow", "Var", "add", "as_expr", "call",
-    "make_call", "mul", "pow_", "rebuild", "symbols",
+    "drop_arg", "make_call", "mul", "pow_", "rebuild", "symbols",
 ]

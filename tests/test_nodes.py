@@ -12,7 +12,7 @@ import pytest
 
 from symdiff import functions as F
 from symdiff.errors import LimitError, SymdiffError
-from symdiff.nodes import MAX_CONST_BITS, Add, Call, Const, Expr, Mul, Pow, Var, _table, rebuild, symbols
+from symdiff.nodes import MAX_CONST_BITS, Add, Call, Const, Expr, Mul, Pow, Var, _table, drop_arg, rebuild, symbols
 
 x, y, z = symbols("x y z")
 
@@ -193,3 +193,27 @@ def test_deep_chain_builds_and_frees_without_recursion_error():
     for _ in range(100_000):
         e = F.sin(e)
     del e  # CPython's trashcan keeps deallocation of the chain iterative
+
+
+@pytest.mark.parametrize("factors", [
+    "3*x*y*z", "x*y", "-2*x^2*y^0.5*sin(x)", "x^(1/3)*y^(1/3)*z^(1/3)*w", "2.5*x^-1*(x + y)*exp(x)",
+])
+def test_drop_arg_builds_the_node_a_fresh_product_would(factors):
+    # drop_arg derives digest and degree from the parent; a product built from
+    # scratch must get the same, or the order of terms would depend on history.
+    from symdiff import parse
+
+    product = parse(factors)
+    assert type(product) is Mul
+    for i in range(len(product.args)):
+        dropped = drop_arg(product, i)
+        expected_args = product.args[:i] + product.args[i + 1:]
+        seen = (dropped.args, dropped._digest, dropped._key) if type(dropped) is Mul else None
+        del dropped
+        gc.collect()
+        fresh = Mul(*expected_args)
+        if seen is None:
+            assert fresh is expected_args[0]
+        else:
+            assert (fresh.args, fresh._digest, fresh._key) == seen
+        del fresh
