@@ -178,18 +178,28 @@ def mul(*factors: Any) -> Expr:
     coeff = _coefficient(coeff)
     if len(out) == 1 and coeff == 1:
         return out[0]
-    if _has_like_factors(out):
+    if like and _has_like_factors(out):  # a merged factor may meet another base
         return mul(coeff, *out)
     args = _sorted(out)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)
+
+
+# Exact ints below this many bits skip the size check: their sum or product of
+# two stays far under MAX_CONST_BITS. Most folding is of small ints (2*x, -1*u).
+_SMALL = 1 << 62
 
 
 def _exact_sum(values: list[Number]) -> Number:
     """The sum whatever the order: floats are added exactly, then rounded once."""
     if len(values) == 1:
         return values[0]
-    if any(type(v) is float for v in values):
-        return _round(sum(Fraction(v) for v in values))
+    if len(values) == 2:
+        a, b = values
+        if type(a) is int and type(b) is int and -_SMALL < a < _SMALL and -_SMALL < b < _SMALL:
+            return a + b
+    for v in values:
+        if type(v) is float:
+            return _round(sum(Fraction(v) for v in values))
     return _check_size(sum(values))
 
 
@@ -197,8 +207,13 @@ def _exact_prod(values: list[Number]) -> Number:
     """The product whatever the order: floats are multiplied exactly, then rounded once."""
     if len(values) == 1:
         return values[0]
-    if any(type(v) is float for v in values):
-        return _round(math.prod(Fraction(v) for v in values))
+    if len(values) == 2:
+        a, b = values
+        if type(a) is int and type(b) is int and -_SMALL < a < _SMALL and -_SMALL < b < _SMALL:
+            return a * b
+    for v in values:
+        if type(v) is float:
+            return _round(math.prod(Fraction(v) for v in values))
     return _check_size(math.prod(values))
 
 
@@ -360,6 +375,8 @@ def _int_root(n: int, q: int) -> int | None:
 
 
 def _tidy(value: Number) -> Number:
+    if type(value) is int:
+        return value
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     if isinstance(value, float):

@@ -36,6 +36,10 @@ _MINUS_ONE = Const(-1)
 class _Product:
     """The product ``factor * rest`` before it is built; ``rest`` is an Expr or another _Product.
 
+    ``factor`` is an Expr or a tuple of factors: a local partial such as ``2*u`` or
+    a product less one factor, merged only into the final product instead of
+    being built as a node of its own first.
+
     The chain rule multiplies one partial onto the derivative below it. Built
     eagerly, each of those products would flatten an ever longer canonical Mul,
     O(depth^2) for sin(sin(...sin(x)...)); kept as a linked list and built
@@ -44,7 +48,7 @@ class _Product:
 
     __slots__ = ("factor", "rest", "value", "shared", "users")
 
-    def __init__(self, factor: Expr, rest: Expr | _Product) -> None:
+    def __init__(self, factor: Expr | tuple[Expr, ...], rest: Expr | _Product) -> None:
         self.factor = factor
         self.rest = rest
         self.value: Expr | None = None
@@ -63,13 +67,21 @@ def _is_zero(d: Lazy) -> bool:
     return type(d) is Const and d.value == 0
 
 
-def _times(factor: Expr, d: Lazy) -> Lazy:
-    if _is_zero(d) or _is_zero(factor):
-        return _ZERO
-    if factor is _ONE:
-        return d
+Factor = Expr | tuple[Expr, ...]  # a tuple is the product of its (nonzero) factors
+
+
+def _times(factor: Factor, d: Lazy) -> Lazy:
+    if type(factor) is tuple:
+        if type(d) is Const:
+            return _ZERO if d.value == 0 else mul(*factor, d)
+        return _Product(factor, d)
     if type(d) is Const:
-        return mul(factor, d)
+        return _ZERO if d.value == 0 else mul(factor, d)
+    if type(factor) is Const:
+        if factor.value == 0:
+            return _ZERO
+        if factor is _ONE:
+            return d
     return _Product(factor, d)
 
 
@@ -90,7 +102,10 @@ def _build(d: Lazy) -> Expr:
     value = cell.value if type(cell) is _Product else cell
     factors: list[Expr] = []
     for cell in reversed(cells):
-        factors.append(cell.factor)
+        if type(cell.factor) is tuple:
+            factors.extend(cell.factor)
+        else:
+            factors.append(cell.factor)
         if cell.shared or cell is d:
             value = cell.value = mul(*factors, value)
             factors = []
@@ -124,7 +139,7 @@ class _Forward:
         if kind is Mul:
             if len(moving) == 1:
                 i = moving[0]
-                return _times(_others(node, i), ds[i])
+                return _times(_other_factors(node, i), ds[i])
             return add(*[_times_now(_others(node, i), _build(ds[i])) for i in moving])
         if kind is Pow:
             return _pow_rule(node, ds[0], ds[1])
@@ -142,6 +157,12 @@ def _others(product: Expr, i: int) -> Expr:
     return drop_arg(product, i)
 
 
+def _other_factors(product: Expr, i: int) -> Factor:
+    """The factors but the i-th, unbuilt: they join the product they are multiplied into."""
+    rest = product.args[:i] + product.args[i + 1 :]
+    return rest[0] if len(rest) == 1 else rest
+
+
 def _times_now(factor: Expr, d: Expr) -> Expr:
     return factor if d is _ONE else mul(factor, d)
 
@@ -150,7 +171,7 @@ def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
     base, exponent = node.args
     if _is_zero(de):
         # (u^c)' = c*u^(c-1)*u'
-        return _times(mul(exponent, pow_(base, add(exponent, _MINUS_ONE))), db)
+        return _times((exponent, pow_(base, add(exponent, _MINUS_ONE))), db)
     if _is_zero(db):
         # (c^v)' = c^v*log(c)*v'; 0^v is 0 wherever it is differentiable (v > 0), as in JAX
         return _ZERO if _is_zero(base) else _times(mul(node, log(base)), de)
@@ -263,30 +284,36 @@ def gradient(expr: Expr | str, vars: Any = None) -> list[Expr]:
     # first, and the reduction then acts as a leaf: d sum(u)/dv = sum(du/dv).
     inner: dict[Expr, dict[Var, Expr]] = {}
     with gc_paused():
-        reductions = [n for n in postorder(expr) if type(n) is Call and n.fn.reduction]
+        order = postorder(expr)
+        reductions = [n for n in order if type(n) is Call and n.fn.reduction]
         for node in reductions:
             partials = _reverse(node.args[0], targets, inner)
             inner[node] = {v: node.fn(d) for v, d in partials.items()}
-        found = _reverse(expr, targets, inner)
+        # without reductions the walk above is the pass's own order: no second walk
+        found = _reverse(expr, targets, inner, None if reductions else order)
     return [found.get(v, _ZERO) for v in targets]
 
 
-def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]]) -> dict[Var, Expr]:
+def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]],
+             order: list[Expr] | None = None) -> dict[Var, Expr]:
     """d root / d target by one reverse pass that stops at the reductions of ``inner``."""
     if root in inner:
         return dict(inner[root])
     wanted = set(targets)
-    order = postorder(root, done=inner or ())
+    if order is None:
+        order = postorder(root, done=inner or ())
     # a reduction below leads to a target when its own pass found a partial
-    relevant: set[Expr] = _Relevant(inner) if inner else set()
-    for node in order:
-        if node in wanted:
-            relevant.add(node)
-            continue
-        for a in node.args:  # a plain loop: any() with a generator was a tenth of the pass
-            if a in relevant:
+    if inner:
+        relevant: set[Expr] = _Relevant(inner)
+        for node in order:
+            if node in wanted or any(a in relevant for a in node.args):
                 relevant.add(node)
-                break
+    else:
+        relevant = set()
+        add_relevant, disjoint = relevant.add, relevant.isdisjoint
+        for node in order:  # isdisjoint runs in C: a generator here was a tenth of the pass
+            if node in wanted or not disjoint(node.args):
+                add_relevant(node)
     adjoints: dict[Expr, list[Lazy]] = {root: [_ONE]} if root in relevant else {}
     found: dict[Var, list[Lazy]] = {}
     for node in reversed(order):
@@ -319,19 +346,19 @@ class _Relevant(set):
         return set.__contains__(self, node) or bool(self.inner.get(node))
 
 
-def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Expr]]:
+def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Factor]]:
     """(child, d node / d child) for the children that lead to a wanted variable."""
     args = node.args
     kind = type(node)
     if kind is Add:
         return [(a, _ONE) for a in args if a in relevant]
     if kind is Mul:
-        return [(a, _others(node, i)) for i, a in enumerate(args) if a in relevant]
+        return [(a, _other_factors(node, i)) for i, a in enumerate(args) if a in relevant]
     if kind is Pow:
         base, exponent = args
         out = []
         if base in relevant:
-            out.append((base, mul(exponent, pow_(base, add(exponent, _MINUS_ONE)))))
+            out.append((base, (exponent, pow_(base, add(exponent, _MINUS_ONE)))))
         if exponent in relevant and not _is_zero(base):
             out.append((exponent, mul(node, log(base))))
         return out
