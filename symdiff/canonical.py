@@ -119,6 +119,10 @@ def mul(*factors: Any) -> Expr:
             return fast
     elif len(factors) == 1:
         return as_expr(factors[0])
+    else:
+        fast = _mul_consts_and_term(factors)
+        if fast is not None:
+            return fast
     consts: list[Number] = []
     # base -> the one factor seen with that base; bases seen twice or more also
     # collect all their factors in ``like``. A factor alone with its base is
@@ -232,6 +236,8 @@ def _mul_const_term(a: Any, b: Any) -> Expr | None:
     if type(a) is not Const:
         return None
     kind = type(b)
+    if kind is Const:
+        return Const(_tidy(_exact_prod([a.value, b.value])))
     if kind is Mul:
         # a canonical product keeps its order: only the coefficient changes
         rest = b.args
@@ -253,6 +259,25 @@ def _mul_const_term(a: Any, b: Any) -> Expr | None:
         return b
     coeff = _coefficient(value)
     return _make(Mul, (a if coeff is value else Const(coeff), b))
+
+
+def _mul_consts_and_term(factors: tuple) -> Expr | None:
+    """Constants times one node (``2*u*100``, from the chain rule): the constants
+    folded, then ``_mul_const_term``; None when it does not apply."""
+    term = None
+    values = []
+    for f in factors:
+        if type(f) is Const:
+            values.append(f.value)
+        elif term is None and type(f) in _NODE_KINDS:
+            term = f
+        else:
+            return None
+    if term is None:
+        return None
+    if type(term) is Mul and type(term.args[0]) is Const and float in map(type, values):
+        return None  # floats round once over all the constants: the general path
+    return _mul_const_term(Const(_tidy(_exact_prod(values))), term)
 
 
 def _has_like_factors(factors: list[Expr]) -> bool:

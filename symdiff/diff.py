@@ -140,7 +140,7 @@ class _Forward:
             if len(moving) == 1:
                 i = moving[0]
                 return _times(_other_factors(node, i), ds[i])
-            return add(*[_times_now(_others(node, i), _build(ds[i])) for i in moving])
+            return add(*[_product_rule_term(node, i, _build(ds[i])) for i in moving])
         if kind is Pow:
             return _pow_rule(node, ds[0], ds[1])
         if node.fn.reduction:  # linear: d sum(u) = sum(du)
@@ -163,8 +163,14 @@ def _other_factors(product: Expr, i: int) -> Factor:
     return rest[0] if len(rest) == 1 else rest
 
 
-def _times_now(factor: Expr, d: Expr) -> Expr:
-    return factor if d is _ONE else mul(factor, d)
+def _product_rule_term(product: Expr, i: int, d: Expr) -> Expr:
+    """The product with its i-th factor replaced by ``d``: ``drop_arg`` when d is 1
+    (O(1) beyond a copy: prod(x + i) has n such terms), else one merge of the
+    other factors with d, with no node for the other factors alone."""
+    if d is _ONE:
+        return _others(product, i)
+    factors = product.args
+    return mul(*factors[:i], *factors[i + 1 :], d)
 
 
 def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
@@ -332,7 +338,7 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]],
         adjoint = add(*[_build(p) for p in parts])
         for var, partial in inner[reduction].items():
             found.setdefault(var, []).append(_times(partial, adjoint))
-    return {v: add(*[_build(p) for p in parts]) for v, parts in found.items()}
+    return {v: _build(parts[0]) if len(parts) == 1 else add(*[_build(p) for p in parts]) for v, parts in found.items()}
 
 
 class _Relevant(set):
