@@ -1,7 +1,7 @@
 """Canonical constructors: ``add``, ``mul``, ``pow_`` and ``rebuild``.
 
 They normalize cheaply, the way SymPy's automatic evaluation does: flatten,
-fold exact constants (bounded by ``MAX_CONST_BITS``), drop identities, collect
+fold exact constants (bounded by ``symdiff.limits.MAX_CONST_BITS``), drop identities, collect
 like terms and like factors, and sort arguments by the nodes' deterministic
 key, in O(n log n) for n arguments. Anything more expensive belongs in
 ``simplify.py``.
@@ -13,9 +13,9 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from . import limits
 from .errors import LimitError
 from .nodes import (
-    MAX_CONST_BITS,
     Add,
     Call,
     Const,
@@ -189,7 +189,7 @@ def mul(*factors: Any) -> Expr:
 
 
 # Exact ints below this many bits skip the size check: their sum or product of
-# two stays far under MAX_CONST_BITS. Most folding is of small ints (2*x, -1*u).
+# two stays far under limits.MAX_CONST_BITS. Most folding is of small ints (2*x, -1*u).
 _SMALL = 1 << 62
 
 
@@ -293,7 +293,7 @@ def _has_like_factors(factors: list[Expr]) -> bool:
 def pow_(base: Any, exp: Any) -> Expr:
     """The canonical power ``base ** exp``.
 
-    Folds exact constants (within ``MAX_CONST_BITS``), ``x^0 = 1``, ``x^1 = x``,
+    Folds exact constants (within ``symdiff.limits.MAX_CONST_BITS``), ``x^0 = 1``, ``x^1 = x``,
     ``(x^a)^n = x^(a*n)`` and ``(x*y)^n = x^n*y^n`` for integer ``n``.
 
     >>> str(pow_(Var("x") ** 2, 3))
@@ -357,7 +357,7 @@ def _fold_pow(b: Number, n: Number) -> Expr | None:
         return Const(0) if n > 0 else None
     if isinstance(n, int):
         bits_per_power = math.log2(max(abs(b.numerator), b.denominator, 2))
-        if abs(n) > MAX_CONST_BITS or abs(n) * bits_per_power > MAX_CONST_BITS:
+        if abs(n) > limits.MAX_CONST_BITS or abs(n) * bits_per_power > limits.MAX_CONST_BITS:
             return None
         return Const(Fraction(b) ** n)
     # rational exponent: fold only exact roots, 8^(2/3) = 4; b^(7/2) = b^3 * b^(1/2)
@@ -387,7 +387,7 @@ def _int_root(n: int, q: int) -> int | None:
     if n in (0, 1):
         return n
     bits = n.bit_length()
-    if q >= bits or bits > MAX_CONST_BITS:
+    if q >= bits or bits > limits.MAX_CONST_BITS:
         return None  # 2**q > n: no integer root but 0 and 1
     # Newton's method on integers: exact for any size, no float overflow.
     r = 1 << (bits // q + 1)

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__
-from .diff import MAX_ORDER, diff, gradient, hessian
+from . import __version__, limits
+from .diff import diff, gradient, hessian
 from .errors import EvaluationError, SymdiffError
 from .evaluate import evaluate
 from .nodes import Expr, Var
@@ -117,8 +117,9 @@ def _order(text: str) -> int:
     text = text.strip()
     if not text.isdecimal():
         raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got {text!r}")
-    if len(text.lstrip("0")) > len(str(MAX_ORDER)) or int(text) > MAX_ORDER:
-        raise argparse.ArgumentTypeError(f"an order over {MAX_ORDER} is refused (symdiff.diff.MAX_ORDER)")
+    limit = limits.MAX_ORDER
+    if len(text.lstrip("0")) > len(str(limit)) or int(text) > limit:
+        raise argparse.ArgumentTypeError(f"an order over {limit} is refused (symdiff.limits.MAX_ORDER)")
     return int(text)
 
 
@@ -326,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tree", action="store_true", help="draw a tree: a shared node once per use")
     p.add_argument("--title", metavar="TEXT", help="a title above the picture")
     p.add_argument("--max-nodes", metavar="N", type=_positive,
-                   help="refuse graphs with more nodes than this (default: symdiff.render.MAX_RENDER_NODES)")
+                   help="refuse graphs with more nodes than this (default: symdiff.limits.MAX_RENDER_NODES)")
     p.set_defaults(run=_cmd_render)
 
     p = sub.add_parser("check", help="check the gradient against reverse mode and finite differences",

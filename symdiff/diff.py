@@ -17,16 +17,12 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import limits
 from .errors import DifferentiationError, LimitError
 from .functions import log
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, drop_arg, mul, pow_
 from .parse import as_input
 from .walk import free_vars, gc_paused, postorder
-
-#: The highest total order ``diff`` takes: each order can multiply the size of the
-#: result (exp(x^2) has a polynomial factor of growing degree), so a huge order
-#: would run for hours instead of failing.
-MAX_ORDER = 1000
 
 _ZERO = Const(0)
 _ONE = Const(1)
@@ -251,8 +247,10 @@ def diff(expr: Expr | str, *spec: Any) -> Expr:
         return _ZERO
     pairs = _read_spec(expr, spec)
     total = sum(count for _, count in pairs)
-    if total > MAX_ORDER:
-        raise LimitError(f"a derivative of order {total} is over the limit of {MAX_ORDER} (symdiff.diff.MAX_ORDER)")
+    if total > limits.MAX_ORDER:
+        raise LimitError(
+            f"a derivative of order {total} is over the limit of {limits.MAX_ORDER} (symdiff.limits.MAX_ORDER)"
+        )
     with gc_paused():
         for var, count in pairs:
             for _ in range(count):

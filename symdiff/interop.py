@@ -56,9 +56,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from . import functions
+from . import functions, limits
 from .errors import ArityError, LimitError, SymdiffError, UnknownFunctionError
-from .nodes import MAX_CONST_BITS, Add, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
+from .nodes import Add, Const, Expr, Mul, Pow, Var, add, as_expr, mul, pow_
 from .walk import postorder
 
 if TYPE_CHECKING:
@@ -169,7 +169,8 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
             # would do so even for an unevaluated Pow as soon as a Mul around it evaluates
             raise LimitError(
                 f"SymPy would compute {_excerpt(args[0])}^{_excerpt(args[1])} exactly, a number of over "
-                f"{MAX_CONST_BITS:,} bits (symdiff.nodes.MAX_CONST_BITS); pass evaluate=False to keep it unevaluated"
+                f"{limits.MAX_CONST_BITS:,} bits (symdiff.limits.MAX_CONST_BITS); "
+                "pass evaluate=False to keep it unevaluated"
             )
         return sp.Pow(*args)
     name = node.fn.name
@@ -188,13 +189,13 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
 
 
 def _huge_power(sp: Any, base: Any, exp: Any) -> bool:
-    """``base^exp`` is a number whose exact value would have more than ``MAX_CONST_BITS`` bits."""
+    """``base^exp`` is a number whose exact value would have more than ``symdiff.limits.MAX_CONST_BITS`` bits."""
     if not (isinstance(base, sp.Rational) and exp.is_number):
         return False
     if not isinstance(exp, sp.Rational):
         return True  # an exponent left unevaluated because it is huge itself (9^9^9), or irrational
     size = max(abs(base.p), abs(base.q))
-    return size > 1 and abs(exp.p) // exp.q * size.bit_length() > MAX_CONST_BITS
+    return size > 1 and abs(exp.p) // exp.q * size.bit_length() > limits.MAX_CONST_BITS
 
 
 def from_sympy(s: sympy.Basic | int | float | Fraction) -> Expr:

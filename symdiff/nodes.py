@@ -19,17 +19,13 @@ import weakref
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from . import limits
 from .errors import LimitError, SymdiffError
 
 if TYPE_CHECKING:
     from .functions import FunctionSpec
 
 Number = int | float | Fraction
-
-#: Exact constants stay below this many bits (about 4,200 decimal digits, under
-#: Python's int-to-str limit of 4,300); a bigger power is kept
-#: unevaluated as ``Pow(Const, Const)`` instead of hanging on the arithmetic.
-MAX_CONST_BITS = 14_000
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -509,10 +505,10 @@ def _check_size(value: Number) -> Number:
     if not isinstance(value, float):
         top = value if isinstance(value, int) else max(abs(value.numerator), value.denominator)
         bits = abs(top).bit_length()
-        if bits > MAX_CONST_BITS:
+        if bits > limits.MAX_CONST_BITS:
             raise LimitError(
-                f"an exact constant of {bits} bits is over the limit of {MAX_CONST_BITS} bits"
-                " (symdiff.nodes.MAX_CONST_BITS)"
+                f"an exact constant of {bits} bits is over the limit of {limits.MAX_CONST_BITS} bits"
+                " (symdiff.limits.MAX_CONST_BITS)"
             )
     return value
 
@@ -537,6 +533,6 @@ _MINUS_ONE = Const(-1)
 from .canonical import add, mul, pow_, rebuild  # noqa: E402
 
 __all__ = [
-    "MAX_CONST_BITS", "Add", "Call", "Const", "Expr", "Mul", "Pow", "Var", "add", "as_expr", "call",
+    "Add", "Call", "Const", "Expr", "Mul", "Pow", "Var", "add", "as_expr", "call",
     "drop_arg", "make_call", "mul", "pow_", "rebuild", "symbols",
 ]

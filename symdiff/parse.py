@@ -18,15 +18,11 @@ from pathlib import Path
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from . import functions
+from . import functions, limits
 from .errors import ArityError, LimitError, ParseError, UnknownFunctionError
-from .nodes import MAX_CONST_BITS, Const, Expr, Var, add, as_expr, mul, pow_
+from .nodes import Const, Expr, Var, add, as_expr, mul, pow_
 from .walk import gc_paused
 
-#: Longer input raises ``LimitError`` before lexing.
-MAX_INPUT_CHARS = 20_000_000
-#: An integer literal with more digits is refused (int() of it would be slow).
-MAX_INT_DIGITS = 4_300  # Python's int-to-str limit; MAX_CONST_BITS then bounds the value
 #: Caret excerpts of longer source lines show a window around the spot.
 _EXCERPT_WIDTH = 72
 
@@ -118,15 +114,16 @@ class _Build(Transformer):
             if not math.isfinite(value):
                 raise _LocatedError(ParseError, "number too large", token, "it overflows a float")
             return Const(value)
-        python = sys.get_int_max_str_digits() or MAX_INT_DIGITS  # a program may have lowered Python's
-        if len(text) > min(MAX_INT_DIGITS, python):
-            where = "symdiff.parse.MAX_INT_DIGITS" if MAX_INT_DIGITS <= python else "sys.get_int_max_str_digits()"
+        digits = limits.MAX_INT_DIGITS
+        python = sys.get_int_max_str_digits() or digits  # a program may have lowered Python's
+        if len(text) > min(digits, python):
+            where = "symdiff.limits.MAX_INT_DIGITS" if digits <= python else "sys.get_int_max_str_digits()"
             raise _LocatedError(ParseError, "number too long", token,
-                           f"{len(text):,} digits, the limit is {min(MAX_INT_DIGITS, python):,} ({where})")
+                           f"{len(text):,} digits, the limit is {min(digits, python):,} ({where})")
         value = int(text)
-        if value.bit_length() > MAX_CONST_BITS:
+        if value.bit_length() > limits.MAX_CONST_BITS:
             raise _LocatedError(ParseError, "number too large", token,
-                           f"it has more than {MAX_CONST_BITS:,} bits (symdiff.nodes.MAX_CONST_BITS)")
+                           f"it has more than {limits.MAX_CONST_BITS:,} bits (symdiff.limits.MAX_CONST_BITS)")
         return Const(value)
 
     def var(self, children: list) -> Expr:
@@ -204,7 +201,7 @@ def parse(text: str) -> Expr:
     Raises:
         ParseError: bad syntax, with line, column and a caret excerpt
             (``UnknownFunctionError`` and ``ArityError`` for bad calls).
-        LimitError: input longer than ``MAX_INPUT_CHARS``.
+        LimitError: input longer than ``symdiff.limits.MAX_INPUT_CHARS``.
         TypeError: ``text`` is not a str.
 
     >>> from symdiff.nodes import Var
@@ -213,10 +210,10 @@ def parse(text: str) -> Expr:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() needs a str, not {type(text).__name__}")
-    if len(text) > MAX_INPUT_CHARS:
+    if len(text) > limits.MAX_INPUT_CHARS:
         raise LimitError(
-            f"input is {len(text):,} characters long; the limit is MAX_INPUT_CHARS = {MAX_INPUT_CHARS:,}"
-            " (symdiff.parse.MAX_INPUT_CHARS)"
+            f"input is {len(text):,} characters long; the limit is MAX_INPUT_CHARS = {limits.MAX_INPUT_CHARS:,}"
+            " (symdiff.limits.MAX_INPUT_CHARS)"
         )
     if not text.strip(" \t\r\n"):
         raise _error(ParseError, "empty expression", text, 1, 1)

@@ -11,7 +11,7 @@ expands into more items. The list is joined once at the end. There is no
 recursion (depth 100,000 prints on the default recursion limit) and no
 memoized string per node (that would be quadratic on long chains). A heavily
 shared DAG can be exponentially large as a tree, so ``to_str`` and ``latex``
-first count the tree and refuse beyond ``MAX_TREE_NODES``; ``to_repr`` never
+first count the tree and refuse beyond ``symdiff.limits.MAX_TREE_NODES``; ``to_repr`` never
 raises and shows a summary instead.
 """
 
@@ -24,13 +24,10 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from . import limits
 from .errors import LimitError
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var
 from .walk import fold
-
-#: The largest expression, counted as a tree (shared nodes once per use), that
-#: ``to_str`` and ``latex`` print; beyond it they raise ``LimitError``.
-MAX_TREE_NODES = 5_000_000
 
 # Contexts: where a node is printed decides its parentheses.
 _TOP = 0  # anywhere a whole expression may stand: top level, call argument, exponent braces
@@ -58,10 +55,10 @@ def _tree_size(e: Expr) -> tuple[int, int]:
 
 def _check_size(e: Expr, what: str) -> None:
     tree, distinct = _tree_size(e)
-    if tree > MAX_TREE_NODES:
+    if tree > limits.MAX_TREE_NODES:
         raise LimitError(
             f"expression is too large to print as {what}: {tree:,} nodes as a tree ({distinct:,} distinct); "
-            f"the limit is symdiff.printing.MAX_TREE_NODES = {MAX_TREE_NODES:,}"
+            f"the limit is symdiff.limits.MAX_TREE_NODES = {limits.MAX_TREE_NODES:,}"
         )
 
 
@@ -296,7 +293,7 @@ def to_str(e: Expr) -> str:
         Text with ``+ - * / ^``, calls ``name(a, b)``, ``pi`` and ``e``.
 
     Raises:
-        LimitError: the expression has more than ``MAX_TREE_NODES`` nodes as a tree.
+        LimitError: the expression has more than ``symdiff.limits.MAX_TREE_NODES`` nodes as a tree.
 
     >>> from symdiff.nodes import symbols
     >>> x, y = symbols("x y")
@@ -339,14 +336,14 @@ def _var_repr(name: str) -> str:
 def to_repr(e: Expr) -> str:
     """The node structure written as constructor calls, as a tree; ``repr(e)`` calls it.
 
-    Never raises: an expression over ``MAX_TREE_NODES`` as a tree shows a summary.
+    Never raises: an expression over ``symdiff.limits.MAX_TREE_NODES`` as a tree shows a summary.
 
     >>> from symdiff.nodes import Var
     >>> to_repr(2 + 3 * Var("x"))
     "Add(Const(2), Mul(Const(3), Var('x')))"
     """
     tree, distinct = _tree_size(e)
-    if tree <= MAX_TREE_NODES:
+    if tree <= limits.MAX_TREE_NODES:
         try:
             return "".join(_run(e, _repr_expand, _var_repr))
         except LimitError:
@@ -571,7 +568,7 @@ def latex(e: Expr) -> str:
         registry's template for each call, Greek letters and subscripts for names.
 
     Raises:
-        LimitError: the expression has more than ``MAX_TREE_NODES`` nodes as a tree.
+        LimitError: the expression has more than ``symdiff.limits.MAX_TREE_NODES`` nodes as a tree.
 
     >>> from symdiff.nodes import symbols
     >>> alpha, x1 = symbols("alpha x1")

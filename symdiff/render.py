@@ -10,7 +10,7 @@ text is the same in every run.
 
 Node values and adjoints come from ``autodiff.forward_backward`` (one forward,
 one reverse pass). Every drawing is bounded: the node count is checked before
-anything is built, against ``MAX_RENDER_NODES`` or ``max_nodes=``.
+anything is built, against ``symdiff.limits.MAX_RENDER_NODES`` or ``max_nodes=``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 import graphviz
 
+from . import limits
 from .autodiff import forward_backward, values
 from .diff import _as_var, diff
 from .errors import RenderError
@@ -31,9 +32,6 @@ from .nodes import Add, Call, Const, Expr, Mul, Pow, Var
 from .parse import as_input
 from .printing import to_str
 from .walk import postorder, size
-
-#: The most nodes ``to_dot``/``render`` draw unless ``max_nodes=`` says otherwise.
-MAX_RENDER_NODES = 500
 
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot"}
 _NO_DOT = (
@@ -56,7 +54,7 @@ _STYLES = {
 
 def _limit(max_nodes: Any) -> int:
     if max_nodes is None:
-        return MAX_RENDER_NODES
+        return limits.MAX_RENDER_NODES
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise RenderError(f"max_nodes must be a positive integer, not {max_nodes!r}")
     return max_nodes
@@ -184,7 +182,7 @@ def to_dot(
         tree: draw one box per use of a node (a tree) instead of the DAG.
         title: a line of text above the picture.
         rankdir: ``"LR"`` (inputs left, output right), ``"TB"``, ``"RL"`` or ``"BT"``.
-        max_nodes: the most nodes to draw (default ``MAX_RENDER_NODES``); over it,
+        max_nodes: the most nodes to draw (default ``symdiff.limits.MAX_RENDER_NODES``); over it,
             ``RenderError``, checked before anything is built.
 
     >>> from symdiff.nodes import symbols
@@ -372,11 +370,11 @@ def _run_dot(graph: graphviz.Digraph, fmt: str) -> bytes:
 def repr_svg(expr: Expr) -> str | None:
     """SVG text of the DAG for Jupyter, or None (no ``dot``, too big, any failure)."""
     try:
-        if shutil.which("dot") is None or size(expr) > MAX_RENDER_NODES:
+        if shutil.which("dot") is None or size(expr) > limits.MAX_RENDER_NODES:
             return None
         return _run_dot(to_dot(expr), "svg").decode()
     except Exception:  # a display hook must never raise: Jupyter falls back to text
         return None
 
 
-__all__ = ["MAX_RENDER_NODES", "render", "to_dot"]
+__all__ = ["render", "to_dot"]

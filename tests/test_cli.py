@@ -164,9 +164,9 @@ def _see(command: str = "") -> str:
         (["diff", "x^3", "--order", "1.5"],
          "argument --order: expected a whole number 0 or more, got '1.5' " + _see("diff")),
         (["diff", "x^3", "--order", "1001"],
-         "argument --order: an order over 1000 is refused (symdiff.diff.MAX_ORDER) " + _see("diff")),
+         "argument --order: an order over 1000 is refused (symdiff.limits.MAX_ORDER) " + _see("diff")),
         (["diff", "x^3", "--order", "99999999999999999999999"],
-         "argument --order: an order over 1000 is refused (symdiff.diff.MAX_ORDER) " + _see("diff")),
+         "argument --order: an order over 1000 is refused (symdiff.limits.MAX_ORDER) " + _see("diff")),
         (["diff", "x*y", "--wrt", "x,y", "--order", "2"],
          "argument --order: give a single --wrt variable with --order; for a mixed partial repeat the names, "
          "e.g. --wrt x,x,y"),

@@ -1,17 +1,17 @@
 """Resource bounds: every hostile size ends quickly in a value or a clear error naming its limit.
 
-Each limit is a module constant, named in the error message:
+Each limit is a constant of ``symdiff.limits``, read at use time and named in the error message:
 
 =============================================  ==================================================
-``symdiff.nodes.MAX_CONST_BITS`` (14,000)       exact constants made by folding; bigger powers
+``symdiff.limits.MAX_CONST_BITS`` (14,000)      exact constants made by folding; bigger powers
                                                 stay unevaluated (``9^9^9^9``), bigger results of
                                                 sums and products raise ``LimitError``
-``symdiff.parse.MAX_INPUT_CHARS``               the length of the text ``parse`` reads
-``symdiff.parse.MAX_INT_DIGITS`` (4,300)        the digits of an integer literal (Python's own
+``symdiff.limits.MAX_INPUT_CHARS``              the length of the text ``parse`` reads
+``symdiff.limits.MAX_INT_DIGITS`` (4,300)       the digits of an integer literal (Python's own
                                                 int-to-str limit)
-``symdiff.diff.MAX_ORDER`` (1,000)              the total order of one ``diff`` call
-``symdiff.printing.MAX_TREE_NODES``             the tree size ``str`` and ``latex`` print
-``symdiff.render.MAX_RENDER_NODES`` (500)       the nodes ``to_dot``/``render`` draw (``max_nodes=``)
+``symdiff.limits.MAX_ORDER`` (1,000)            the total order of one ``diff`` call
+``symdiff.limits.MAX_TREE_NODES``               the tree size ``str`` and ``latex`` print
+``symdiff.limits.MAX_RENDER_NODES`` (500)       the nodes ``to_dot``/``render`` draw (``max_nodes=``)
 =============================================  ==================================================
 
 The cases that could hang or exhaust memory run in a subprocess under an address-space
@@ -20,12 +20,16 @@ limit of about 1.5 GB and a timeout, and must end in one clean ``symdiff: error:
 
 from __future__ import annotations
 
+import argparse
+import functools
 import importlib
 import os
+import re
 import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,10 +50,6 @@ from symdiff import (
 from symdiff.nodes import Const, Pow, Var, symbols
 
 x, y = symbols("x y")
-# ``symdiff.diff``, ``symdiff.parse`` and ``symdiff.render`` are the functions: the modules are reached here
-diff_module = importlib.import_module("symdiff.diff")
-parse_module = importlib.import_module("symdiff.parse")
-render_module = importlib.import_module("symdiff.render")
 MEMORY_LIMIT = 1_500_000_000  # bytes of address space for the subprocess cases
 TIMEOUT = 20  # seconds
 
@@ -124,17 +124,17 @@ def test_huge_powers_stay_unevaluated(text, base, shown):
 
 
 def test_limit_constant_is_documented_and_used():
-    assert symdiff.nodes.MAX_CONST_BITS == 14_000
-    with quick(1.0), pytest.raises(LimitError, match=r"over the limit of 14000 bits \(symdiff.nodes.MAX_CONST_BITS\)"):
+    assert symdiff.limits.MAX_CONST_BITS == 14_000
+    with quick(1.0), pytest.raises(LimitError, match=r"over the limit of 14000 bits \(symdiff.limits.MAX_CONST_BITS\)"):
         parse("x + 2^10000*2^5000")
-    with pytest.raises(LimitError, match=r"symdiff.nodes.MAX_CONST_BITS"):
+    with pytest.raises(LimitError, match=r"symdiff.limits.MAX_CONST_BITS"):
         Const(10**5000)
-    with pytest.raises(LimitError, match=r"symdiff.nodes.MAX_CONST_BITS"):
+    with pytest.raises(LimitError, match=r"symdiff.limits.MAX_CONST_BITS"):
         x * 10**5000
 
 
 def test_the_constant_limit_is_configurable(monkeypatch):
-    monkeypatch.setattr(symdiff.nodes, "MAX_CONST_BITS", 64)
+    monkeypatch.setattr(symdiff.limits, "MAX_CONST_BITS", 64)
     with pytest.raises(LimitError, match="over the limit of 64 bits"):
         parse("x + 2^64*3")
 
@@ -166,7 +166,7 @@ def test_many_derivatives_of_a_huge_power_end_quickly():
         d = diff(e, x, 50)
     assert type(d.args[1]) is Pow and d.args[1].args[1] is Const(10**9 - 50)
     assert d.args[0] is Const(np.prod([10**9 - k for k in range(50)], dtype=object))
-    with quick(5.0), pytest.raises(LimitError, match=r"over the limit of 14000 bits \(symdiff.nodes.MAX_CONST_BITS\)"):
+    with quick(5.0), pytest.raises(LimitError, match=r"over the limit of 14000 bits \(symdiff.limits.MAX_CONST_BITS\)"):
         diff(e, x, 1000)  # the coefficient 10^9 * (10^9 - 1) * ... has about 29,900 bits
 
 
@@ -178,18 +178,18 @@ def test_a_symbolic_huge_exponent_differentiates_without_folding():
 
 
 def test_derivative_order_over_max_order():
-    assert diff_module.MAX_ORDER == 1000
-    message = r"a derivative of order 1001 is over the limit of 1000 \(symdiff.diff.MAX_ORDER\)"
+    assert symdiff.limits.MAX_ORDER == 1000
+    message = r"a derivative of order 1001 is over the limit of 1000 \(symdiff.limits.MAX_ORDER\)"
     with quick(1.0), pytest.raises(LimitError, match=message):
         diff(x**2, x, 1001)
-    with pytest.raises(LimitError, match=r"symdiff.diff.MAX_ORDER"):
+    with pytest.raises(LimitError, match=r"symdiff.limits.MAX_ORDER"):
         diff(x * y, x, 600, y, 401)
-    with pytest.raises(LimitError, match=r"symdiff.diff.MAX_ORDER"):
+    with pytest.raises(LimitError, match=r"symdiff.limits.MAX_ORDER"):
         diff(x, x, 10**100)
 
 
 def test_derivative_order_limit_is_configurable(monkeypatch):
-    monkeypatch.setattr(diff_module, "MAX_ORDER", 3)
+    monkeypatch.setattr(symdiff.limits, "MAX_ORDER", 3)
     with pytest.raises(LimitError, match="order 4 is over the limit of 3"):
         diff(x**9, x, 4)
 
@@ -198,14 +198,14 @@ def test_derivative_order_limit_is_configurable(monkeypatch):
 
 
 def test_input_over_max_input_chars():
-    n = parse_module.MAX_INPUT_CHARS
-    message = r"the limit is MAX_INPUT_CHARS = .* \(symdiff.parse.MAX_INPUT_CHARS\)"
+    n = symdiff.limits.MAX_INPUT_CHARS
+    message = r"the limit is MAX_INPUT_CHARS = .* \(symdiff.limits.MAX_INPUT_CHARS\)"
     with quick(2.0), pytest.raises(LimitError, match=message):
         parse("x" * (n + 1))
 
 
 def test_input_limit_is_configurable(monkeypatch):
-    monkeypatch.setattr(parse_module, "MAX_INPUT_CHARS", 10)
+    monkeypatch.setattr(symdiff.limits, "MAX_INPUT_CHARS", 10)
     assert parse("x + y + 12") is x + y + 12
     with pytest.raises(LimitError, match="input is 11 characters long; the limit is MAX_INPUT_CHARS = 10"):
         parse("x + y + 123")
@@ -228,9 +228,9 @@ def test_printing_a_shared_dag_hits_max_tree_nodes():
     assert symdiff.size(e, tree=True) > 10**60
     with quick(1.0):
         with pytest.raises(LimitError, match=r"too large to print as text: .* nodes as a tree \(402 distinct\); "
-                                             r"the limit is symdiff.printing.MAX_TREE_NODES = 5,000,000"):
+                                             r"the limit is symdiff.limits.MAX_TREE_NODES = 5,000,000"):
             str(e)
-        with pytest.raises(LimitError, match=r"too large to print as LaTeX: .*symdiff.printing.MAX_TREE_NODES"):
+        with pytest.raises(LimitError, match=r"too large to print as LaTeX: .*symdiff.limits.MAX_TREE_NODES"):
             latex(e)
         assert repr(e).startswith("<Expr: 402 distinct nodes")  # repr never raises
     # evaluation and differentiation walk the DAG: fine
@@ -239,14 +239,14 @@ def test_printing_a_shared_dag_hits_max_tree_nodes():
 
 
 def test_tree_limit_is_configurable(monkeypatch):
-    monkeypatch.setattr(symdiff.printing, "MAX_TREE_NODES", 20)
+    monkeypatch.setattr(symdiff.limits, "MAX_TREE_NODES", 20)
     assert parse(str(_doubling(2))) is _doubling(2)
     with pytest.raises(LimitError, match="MAX_TREE_NODES = 20"):
         str(_doubling(3))
 
 
 def test_drawing_a_shared_dag_hits_max_render_nodes(tmp_path):
-    assert render_module.MAX_RENDER_NODES == 500
+    assert symdiff.limits.MAX_RENDER_NODES == 500
     e = _doubling(300)  # 602 distinct nodes
     with quick(1.0), pytest.raises(RenderError, match=r"the graph has 602 nodes, over the drawing limit of 500: "
                                                       r"raise it with max_nodes="):
@@ -262,7 +262,7 @@ def test_drawing_a_shared_dag_hits_max_render_nodes(tmp_path):
 
 
 def test_render_limit_is_configurable(monkeypatch):
-    monkeypatch.setattr(render_module, "MAX_RENDER_NODES", 3)
+    monkeypatch.setattr(symdiff.limits, "MAX_RENDER_NODES", 3)
     to_dot(x + 1)
     with pytest.raises(RenderError, match="drawing limit of 3"):
         to_dot(x + y + 1)
@@ -273,9 +273,10 @@ def test_render_limit_is_configurable(monkeypatch):
 
 def test_huge_integer_literals():
     with quick(1.0), pytest.raises(ParseError, match=r"number too long at line 1, column 1; 5,000 digits, the limit "
-                                                     r"is 4,300 \(symdiff.parse.MAX_INT_DIGITS\)"):
+                                                     r"is 4,300 \(symdiff.limits.MAX_INT_DIGITS\)"):
         parse("1" * 5000)
-    with pytest.raises(ParseError, match=r"number too large .* more than 14,000 bits \(symdiff.nodes.MAX_CONST_BITS\)"):
+    with pytest.raises(ParseError,
+                       match=r"number too large .* more than 14,000 bits \(symdiff.limits.MAX_CONST_BITS\)"):
         parse("9" * 4300)
     with quick(1.0), pytest.raises(ParseError, match="number too long"):
         parse("x + " + "7" * 1_000_000)
@@ -349,10 +350,10 @@ def test_overflow_is_an_evaluation_error_for_scalars_and_inf_for_arrays(text, at
 @pytest.mark.parametrize("argv, message", [
     (["eval", "9^9^9^9"], "9^387420489 overflows"),
     (["eval", "2^(2^64)*x", "--at", "x=1"], "overflows"),
-    (["simplify", "x + 10^4200*10^4200"], "symdiff.nodes.MAX_CONST_BITS"),
-    (["diff", "x^(10^9)", "--order", "1000"], "symdiff.nodes.MAX_CONST_BITS"),
-    (["diff", "x^2", "--order", "1001"], "symdiff.diff.MAX_ORDER"),
-    (["eval", "1" * 100_000], "symdiff.parse.MAX_INT_DIGITS"),
+    (["simplify", "x + 10^4200*10^4200"], "symdiff.limits.MAX_CONST_BITS"),
+    (["diff", "x^(10^9)", "--order", "1000"], "symdiff.limits.MAX_CONST_BITS"),
+    (["diff", "x^2", "--order", "1001"], "symdiff.limits.MAX_ORDER"),
+    (["eval", "1" * 100_000], "symdiff.limits.MAX_INT_DIGITS"),
     (["eval", "x", "--at", "x=10^5000"], "10^5000 overflows"),
     (["eval", "exp(exp(exp(x)))", "--at", "x=10"], "overflows"),
     (["simplify", "(" * 60_000 + "x" + ")" * 59_999], "unexpected end of input"),
@@ -400,10 +401,68 @@ def test_differentiation_errors_are_quick_and_clear():
         diff(x, x, -1)
 
 
-@pytest.mark.xfail(strict=True, reason="__init__.py: the functions diff, parse and render shadow their modules, so the "
-                                       "names the error messages give (symdiff.diff.MAX_ORDER, symdiff.parse."
-                                       "MAX_INPUT_CHARS, symdiff.render.MAX_RENDER_NODES) are not reachable as written")
-def test_limits_are_reachable_by_the_names_the_messages_give():
-    assert symdiff.diff.MAX_ORDER == diff_module.MAX_ORDER
-    assert symdiff.parse.MAX_INPUT_CHARS == parse_module.MAX_INPUT_CHARS
-    assert symdiff.render.MAX_RENDER_NODES == render_module.MAX_RENDER_NODES
+# -- the names the messages give ---------------------------------------------------------------
+
+_NAMED_LIMIT = re.compile(r"\bsymdiff(?:\.\w+)*\.MAX_[A-Z_]+\b")
+
+
+def _to_sympy_of(text: str):
+    pytest.importorskip("sympy")
+    return symdiff.to_sympy(parse(text))
+
+
+def _cli_order(text: str) -> int:
+    return importlib.import_module("symdiff.cli")._order(text)
+
+
+# (limit, a low value, a call that the low value refuses and the default allows, the error)
+_LOWERED = [
+    ("MAX_CONST_BITS", 64, lambda: x + Const(2) ** 64 * 3, LimitError),
+    ("MAX_CONST_BITS", 64, lambda: parse(str(2**64)), ParseError),
+    ("MAX_CONST_BITS", 64, lambda: _to_sympy_of("2^100"), LimitError),
+    ("MAX_INPUT_CHARS", 10, lambda: parse("x + y + 123"), LimitError),
+    ("MAX_INT_DIGITS", 5, lambda: parse("123456"), ParseError),
+    ("MAX_ORDER", 3, lambda: diff(x**9, x, 4), LimitError),
+    ("MAX_ORDER", 3, lambda: _cli_order("4"), argparse.ArgumentTypeError),
+    ("MAX_TREE_NODES", 20, lambda: str(_doubling(3)), LimitError),
+]
+
+
+@pytest.mark.parametrize("name, low, call, error", _LOWERED,
+                         ids=["fold", "literal", "to_sympy", "input", "digits", "order", "cli-order", "tree"])
+def test_limits_are_reachable_by_the_names_the_messages_give(monkeypatch, name, low, call, error):
+    call()  # the default limit allows it
+    monkeypatch.setattr(symdiff.limits, name, low)  # and setting symdiff.limits.NAME takes effect at once
+    with pytest.raises(error) as info:
+        call()
+    named = _NAMED_LIMIT.findall(str(info.value))
+    assert named == [f"symdiff.limits.{name}"], str(info.value)
+    module, _, attr = named[0].rpartition(".")
+    assert getattr(importlib.import_module(module), attr) == low
+    # and by attribute access from the package, as a user types it (a function of the same name
+    # as its module, e.g. ``symdiff.diff``, would fail here)
+    assert functools.reduce(getattr, named[0].split(".")[1:], symdiff) == low
+
+
+def test_every_limit_path_in_the_source_resolves():
+    """Messages, help texts and docstrings never name a limit by a path that does not exist."""
+    names = set()
+    for path in sorted(Path(symdiff.__file__).parent.glob("*.py")):
+        names.update(_NAMED_LIMIT.findall(path.read_text()))
+    assert names >= {f"symdiff.limits.{n}" for n in ("MAX_CONST_BITS", "MAX_INPUT_CHARS", "MAX_INT_DIGITS",
+                                                       "MAX_ORDER", "MAX_RENDER_NODES", "MAX_TREE_NODES")}
+    for name in names:
+        value = functools.reduce(getattr, name.split(".")[1:], symdiff)
+        assert isinstance(value, int) and value > 0, name
+
+
+def test_the_old_copies_are_gone():
+    for module in ("nodes", "parse", "diff", "printing", "render"):
+        leftovers = [n for n in vars(importlib.import_module(f"symdiff.{module}")) if n.startswith("MAX_")]
+        assert leftovers == [], (module, leftovers)
+
+
+def test_the_limits_module_is_reachable_after_import_symdiff():
+    proc = run_code("import symdiff\nprint(symdiff.limits.MAX_ORDER, symdiff.limits.MAX_RENDER_NODES)")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["1000", "500"]

@@ -12,7 +12,8 @@ import pytest
 
 from symdiff import functions as F
 from symdiff.errors import LimitError, SymdiffError
-from symdiff.nodes import MAX_CONST_BITS, Add, Call, Const, Expr, Mul, Pow, Var, _table, drop_arg, rebuild, symbols
+from symdiff.limits import MAX_CONST_BITS
+from symdiff.nodes import Add, Call, Const, Expr, Mul, Pow, Var, _table, drop_arg, rebuild, symbols
 
 x, y, z = symbols("x y z")
 

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from lark import Lark
 
 from symdiff import functions as F
+from symdiff import limits
 from symdiff.errors import ArityError, LimitError, ParseError, SymdiffError, UnknownFunctionError
-from symdiff.nodes import MAX_CONST_BITS, Add, Call, Const, Mul, Var, add, mul, pow_
-from symdiff.parse import MAX_INPUT_CHARS, load_grammar, parse
+from symdiff.limits import MAX_CONST_BITS, MAX_INPUT_CHARS
+from symdiff.nodes import Add, Call, Const, Mul, Var, add, mul, pow_
+from symdiff.parse import load_grammar, parse
 
 # The module itself: `symdiff.parse` the attribute is the function (the package re-exports it).
 parse_module = importlib.import_module("symdiff.parse")
@@ -195,7 +197,7 @@ def test_number_too_long():
     err = info.value
     first, excerpt, _ = str(err).split("\n")
     assert first == ("number too long at line 1, column 5; "
-                     "5,000 digits, the limit is 4,300 (symdiff.parse.MAX_INT_DIGITS)")
+                     "5,000 digits, the limit is 4,300 (symdiff.limits.MAX_INT_DIGITS)")
     # a long line is cut to a window around the spot, the caret still under it
     assert excerpt.startswith("x + 777") and excerpt.endswith("...") and len(excerpt) < 100
     assert caret_column(err) == 5
@@ -203,12 +205,12 @@ def test_number_too_long():
 
 
 def test_integer_over_the_constant_bit_limit(monkeypatch):
-    monkeypatch.setattr(parse_module, "MAX_CONST_BITS", 64)  # today 4,000 digits fit the real limit
+    monkeypatch.setattr(limits, "MAX_CONST_BITS", 64)  # today 4,000 digits fit the real limit
     assert parse(str(2**64 - 1)) is Const(2**64 - 1)
     with pytest.raises(ParseError) as info:
         parse(f"x + {2**64}")
     assert str(info.value).splitlines()[0] == (
-        "number too large at line 1, column 5; it has more than 64 bits (symdiff.nodes.MAX_CONST_BITS)")
+        "number too large at line 1, column 5; it has more than 64 bits (symdiff.limits.MAX_CONST_BITS)")
 
 
 def test_long_line_excerpt_is_a_window_around_the_spot():

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from symdiff import functions as F
-from symdiff import printing
+from symdiff import limits
 from symdiff.errors import LimitError
 from symdiff.nodes import Add, Const, Fraction, Mul, Pow, Var, make_call, symbols
 from symdiff.printing import latex, to_repr, to_str
@@ -320,7 +320,7 @@ def test_size_guard_str_and_latex():
     assert tree > 2**60 and distinct == 181
     message = (
         f"expression is too large to print as text: {tree:,} nodes as a tree ({distinct} distinct); "
-        "the limit is symdiff.printing.MAX_TREE_NODES = 5,000,000"
+        "the limit is symdiff.limits.MAX_TREE_NODES = 5,000,000"
     )
     with pytest.raises(LimitError) as info:
         str(e)
@@ -338,7 +338,7 @@ def test_size_guard_repr_never_raises():
 def test_size_guard_reads_the_module_limit(monkeypatch):
     e = _exploding(3)
     assert str(e).startswith("cos(cos(cos(x) + sin(x)) + ")
-    monkeypatch.setattr(printing, "MAX_TREE_NODES", 10)
+    monkeypatch.setattr(limits, "MAX_TREE_NODES", 10)
     with pytest.raises(LimitError, match="MAX_TREE_NODES = 10"):
         str(e)
     assert repr(e).endswith("too large to show>")

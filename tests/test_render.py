@@ -11,12 +11,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from symdiff import limits
 from symdiff.diff import diff
 from symdiff.errors import RenderError
 from symdiff.functions import cos, sin
 from symdiff.nodes import Var, symbols
 from symdiff.parse import parse
-from symdiff.render import MAX_RENDER_NODES, render, to_dot
+from symdiff.render import render, to_dot
 from symdiff.walk import postorder, size
 
 x, y, z = symbols("x y z")
@@ -149,7 +150,7 @@ def test_size_limit_names_the_size_and_the_way_out():
     assert len(_nodes(to_dot(e, max_nodes=10_000).source)) == size(e)
     with pytest.raises(RenderError, match="max_nodes"):
         to_dot(x, max_nodes=0)
-    assert MAX_RENDER_NODES == 500
+    assert limits.MAX_RENDER_NODES == 500
 
 
 def test_astronomical_tree_fails_fast():
@@ -247,7 +248,7 @@ def test_repr_svg():
     svg = ((x + y) * z)._repr_svg_()
     assert ET.fromstring(svg).tag.endswith("svg")
     big = x
-    for i in range(MAX_RENDER_NODES):
+    for i in range(limits.MAX_RENDER_NODES):
         big = big + sin(big) * i
     assert big._repr_svg_() is None
 
