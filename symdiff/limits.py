@@ -13,6 +13,7 @@ Limit                   Default      What it bounds                             
                                                                                           for a literal)
 ``MAX_INPUT_CHARS``     20,000,000   the length of the text ``parse`` reads               ``LimitError``
 ``MAX_INT_DIGITS``      4,300        the digits of an integer literal                     ``ParseError``
+``MAX_PAREN_DEPTH``     200,000      how deeply ``parse`` lets parentheses nest           ``ParseError``
 ``MAX_ORDER``           1,000        the total order of one ``diff`` call                 ``LimitError``
 ``MAX_TREE_NODES``      5,000,000    the size, as a tree, that ``str`` and ``latex``      ``LimitError``
                                      print (``repr`` shows a summary instead)
@@ -38,6 +39,11 @@ MAX_INPUT_CHARS = 20_000_000
 #: An integer literal with more digits is refused (int() of it would be slow).
 MAX_INT_DIGITS = 4_300  # Python's int-to-str limit; MAX_CONST_BITS then bounds the value
 
+#: Parentheses nest at most this deep in ``parse`` input: twice the 100,000-deep
+#: nesting symdiff promises, while a million-deep input (about 20 s of LALR
+#: steps on a slow machine) is refused at once, at the first level too deep.
+MAX_PAREN_DEPTH = 200_000
+
 #: The highest total order ``diff`` takes: each order can multiply the size of the
 #: result (exp(x^2) has a polynomial factor of growing degree), so a huge order
 #: would run for hours instead of failing.
@@ -50,4 +56,4 @@ MAX_TREE_NODES = 5_000_000
 #: The most nodes ``to_dot``/``render`` draw unless ``max_nodes=`` says otherwise.
 MAX_RENDER_NODES = 500
 
-__all__ = ["MAX_CONST_BITS", "MAX_INPUT_CHARS", "MAX_INT_DIGITS", "MAX_ORDER", "MAX_RENDER_NODES", "MAX_TREE_NODES"]
+__all__ = ["MAX_CONST_BITS", "MAX_INPUT_CHARS", "MAX_INT_DIGITS", "MAX_ORDER", "MAX_PAREN_DEPTH", "MAX_RENDER_NODES", "MAX_TREE_NODES"]

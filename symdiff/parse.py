@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -200,7 +201,8 @@ def parse(text: str) -> Expr:
 
     Raises:
         ParseError: bad syntax, with line, column and a caret excerpt
-            (``UnknownFunctionError`` and ``ArityError`` for bad calls).
+            (``UnknownFunctionError`` and ``ArityError`` for bad calls), or
+            parentheses nested deeper than ``symdiff.limits.MAX_PAREN_DEPTH``.
         LimitError: input longer than ``symdiff.limits.MAX_INPUT_CHARS``.
         TypeError: ``text`` is not a str.
 
@@ -217,6 +219,7 @@ def parse(text: str) -> Expr:
         )
     if not text.strip(" \t\r\n"):
         raise _error(ParseError, "empty expression", text, 1, 1)
+    _check_nesting(text)
     try:
         with gc_paused():
             return _done(_parser().parse(text))
@@ -228,6 +231,25 @@ def parse(text: str) -> Expr:
         raise _token_error(exc, text) from None
     except UnexpectedInput as exc:  # not raised by LALR today; kept so lark never leaks out
         raise _error(ParseError, "syntax error", text, max(exc.line, 1), max(exc.column, 1)) from None
+
+
+def _check_nesting(text: str) -> None:
+    """``ParseError`` at the first ``(`` deeper than ``symdiff.limits.MAX_PAREN_DEPTH``."""
+    limit = limits.MAX_PAREN_DEPTH
+    if text.count("(") <= limit:  # the usual case, at C speed
+        return
+    depth = 0
+    for match in _PARENS.finditer(text):
+        depth += 1 if match.group() == "(" else -1
+        if depth > limit:
+            offset = match.start()
+            line = text.count("\n", 0, offset) + 1
+            column = offset - text.rfind("\n", 0, offset)
+            raise _error(ParseError, "parentheses nest too deeply", text, line, column,
+                         f"the limit is {limit:,} levels (symdiff.limits.MAX_PAREN_DEPTH)")
+
+
+_PARENS = re.compile(r"[()]")
 
 
 # -- error messages ------------------------------------------------------------

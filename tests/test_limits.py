@@ -9,6 +9,7 @@ Each limit is a constant of ``symdiff.limits``, read at use time and named in th
 ``symdiff.limits.MAX_INPUT_CHARS``              the length of the text ``parse`` reads
 ``symdiff.limits.MAX_INT_DIGITS`` (4,300)       the digits of an integer literal (Python's own
                                                 int-to-str limit)
+``symdiff.limits.MAX_PAREN_DEPTH`` (200,000)    how deeply ``parse`` lets parentheses nest
 ``symdiff.limits.MAX_ORDER`` (1,000)            the total order of one ``diff`` call
 ``symdiff.limits.MAX_TREE_NODES``               the tree size ``str`` and ``latex`` print
 ``symdiff.limits.MAX_RENDER_NODES`` (500)       the nodes ``to_dot``/``render`` draw (``max_nodes=``)
@@ -379,7 +380,8 @@ def test_dangerous_api_cases_stay_within_memory(code, expected):
     ("symdiff.to_sympy(symdiff.parse('2^(2^64)'))", "LimitError", "pass evaluate=False"),
     ("symdiff.to_sympy(symdiff.parse('3*9^9^9 + x'))", "LimitError", "pass evaluate=False"),
     ("symdiff.diff(symdiff.parse('x^(10^9)'), 'x', 1000)", "LimitError", "MAX_CONST_BITS"),
-    ("symdiff.parse('(' * 1_000_000 + 'x' + ')' * 1_000_000)", "", ""),
+    ("symdiff.parse('(' * 1_000_000 + 'x' + ')' * 1_000_000)", "ParseError",
+     "parentheses nest too deeply at line 1, column 200001; the limit is 200,000 levels"),
     ("symdiff.parse('x' * (10**8))", "LimitError", "MAX_INPUT_CHARS"),
 ])
 def test_dangerous_api_cases_end_in_a_symdiff_error(code, error, message):
@@ -422,6 +424,7 @@ _LOWERED = [
     ("MAX_CONST_BITS", 64, lambda: _to_sympy_of("2^100"), LimitError),
     ("MAX_INPUT_CHARS", 10, lambda: parse("x + y + 123"), LimitError),
     ("MAX_INT_DIGITS", 5, lambda: parse("123456"), ParseError),
+    ("MAX_PAREN_DEPTH", 2, lambda: parse("(((x)))"), ParseError),
     ("MAX_ORDER", 3, lambda: diff(x**9, x, 4), LimitError),
     ("MAX_ORDER", 3, lambda: _cli_order("4"), argparse.ArgumentTypeError),
     ("MAX_TREE_NODES", 20, lambda: str(_doubling(3)), LimitError),
@@ -429,7 +432,7 @@ _LOWERED = [
 
 
 @pytest.mark.parametrize("name, low, call, error", _LOWERED,
-                         ids=["fold", "literal", "to_sympy", "input", "digits", "order", "cli-order", "tree"])
+                         ids=["fold", "literal", "to_sympy", "input", "digits", "parens", "order", "cli-order", "tree"])
 def test_limits_are_reachable_by_the_names_the_messages_give(monkeypatch, name, low, call, error):
     call()  # the default limit allows it
     monkeypatch.setattr(symdiff.limits, name, low)  # and setting symdiff.limits.NAME takes effect at once
@@ -450,7 +453,7 @@ def test_every_limit_path_in_the_source_resolves():
     for path in sorted(Path(symdiff.__file__).parent.glob("*.py")):
         names.update(_NAMED_LIMIT.findall(path.read_text()))
     assert names >= {f"symdiff.limits.{n}" for n in ("MAX_CONST_BITS", "MAX_INPUT_CHARS", "MAX_INT_DIGITS",
-                                                       "MAX_ORDER", "MAX_RENDER_NODES", "MAX_TREE_NODES")}
+                                                       "MAX_ORDER", "MAX_PAREN_DEPTH", "MAX_RENDER_NODES", "MAX_TREE_NODES")}
     for name in names:
         value = functools.reduce(getattr, name.split(".")[1:], symdiff)
         assert isinstance(value, int) and value > 0, name

@@ -274,6 +274,19 @@ def test_deep_parentheses_and_signs():
     assert info.value.column == N + 2 and "expected ')' or an operator" in str(info.value)
 
 
+def test_nesting_beyond_the_limit_is_refused_where_it_starts(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PAREN_DEPTH", 3)
+    assert parse("sin((x))") is F.lookup("sin")(x)  # a call's own parenthesis counts: 3 levels
+    with pytest.raises(ParseError) as info:
+        parse("(((x)))*y +\n  ((((y))))")
+    err = info.value
+    assert str(err) == ("parentheses nest too deeply at line 2, column 6; the limit is 3 levels "
+                        "(symdiff.limits.MAX_PAREN_DEPTH)\n  ((((y))))\n     ^")
+    assert parse("(((x)))*((y)) + (((y)))") is x * y + y  # 3 levels, many times: fine
+    with pytest.raises(ParseError, match="column 16;"):
+        parse("sin((x))+sin((((x))))")
+
+
 def test_long_sum():
     ops = ["+", "+ 2*", "-"]
     text = "x0" + "".join(f" {ops[i % 3]} x{i}" for i in range(1, N))
