@@ -56,4 +56,12 @@ MAX_TREE_NODES = 5_000_000
 #: The most nodes ``to_dot``/``render`` draw unless ``max_nodes=`` says otherwise.
 MAX_RENDER_NODES = 500
 
-__all__ = ["MAX_CONST_BITS", "MAX_INPUT_CHARS", "MAX_INT_DIGITS", "MAX_ORDER", "MAX_PAREN_DEPTH", "MAX_RENDER_NODES", "MAX_TREE_NODES"]
+__all__ = [
+    "MAX_CONST_BITS",
+    "MAX_INPUT_CHARS",
+    "MAX_INT_DIGITS",
+    "MAX_ORDER",
+    "MAX_PAREN_DEPTH",
+    "MAX_RENDER_NODES",
+    "MAX_TREE_NODES",
+]
