@@ -146,6 +146,7 @@ def mul(*factors: Any) -> Expr:
     if 0 in consts:
         return Const(_tidy(_exact_prod(consts)))
     out: list[Expr] = []
+    new_base = False  # a merged factor whose base is not the one it was merged under
     for base, part in single.items():
         parts = like.get(base)
         if parts is None:
@@ -174,15 +175,18 @@ def mul(*factors: Any) -> Expr:
                 out.extend(factor.args[1:])
             else:
                 out.extend(factor.args)
+            new_base = True
         else:
             out.append(factor)
+            if (factor.args[0] if kind is Pow else factor) is not base:
+                new_base = True
     coeff = _tidy(_exact_prod(consts)) if consts else 1
     if coeff == 0 or not out:
         return Const(coeff)
     coeff = _coefficient(coeff)
     if len(out) == 1 and coeff == 1:
         return out[0]
-    if like and _has_like_factors(out):  # a merged factor may meet another base
+    if new_base and _has_like_factors(out):  # (x^a)^n folded to x^(a*n) may meet x
         return mul(coeff, *out)
     args = _sorted(out)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)

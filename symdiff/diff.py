@@ -111,15 +111,18 @@ def _build(d: Lazy) -> Expr:
 class _Forward:
     """d/d``var`` of any number of roots, sharing one memo (node -> derivative)."""
 
-    def __init__(self, var: Var) -> None:
+    def __init__(self, var: Var, below: dict[Expr, frozenset[Var]] | None = None) -> None:
         self.var = var
         self.memo: dict[Expr, Lazy] = {}
+        # with each node's variables known, the walk skips the nodes without var
+        # (their derivative is 0): most of a dense gradient's nodes lack any one variable
+        self.keep = None if below is None else (lambda node: var in below[node])
 
     def __call__(self, root: Expr) -> Expr:
         memo = self.memo
-        for node in postorder(root, done=memo):
-            memo[node] = self._rule(node, [memo[a] for a in node.args])
-        return _build(memo[root])
+        for node in postorder(root, done=memo, keep=self.keep):
+            memo[node] = self._rule(node, [memo.get(a, _ZERO) for a in node.args])
+        return _build(memo.get(root, _ZERO))
 
     def _rule(self, node: Expr, ds: list[Lazy]) -> Lazy:
         kind = type(node)
@@ -407,7 +410,7 @@ def _hessian(first: list[Expr], targets: list[Var]) -> list[list[Expr]]:
     n = len(targets)
     rows: list[list[Expr]] = [[_ZERO] * n for _ in range(n)]
     for j, var in enumerate(targets):
-        forward = _Forward(var)
+        forward = _Forward(var, below)
         for i in range(j, n):
             if var in below[first[i]]:
                 rows[i][j] = rows[j][i] = forward(first[i])

@@ -176,9 +176,11 @@ class Const(Expr):
         if type(value) in _PLAIN_NUMBERS:
             # the common case: an int or float already in the table needs no checks
             # (-0.0 finds 0.0; NaN, infinities and huge ints are never stored)
-            node = _lookup((Const, type(value), value))
-            if node is not None:
-                return node
+            ref = _table.get((Const, type(value), value))  # _lookup, inlined: the hottest call
+            if ref is not None:
+                node = ref()
+                if node is not None:
+                    return node
         value = _as_number(value)
         key = (Const, type(value), value)
         node = _lookup(key)
@@ -362,7 +364,8 @@ def _make(cls: type, args: tuple, digest: int | None = None, degree: Any = None)
     when they are known from a related node, as ``drop_arg`` knows them.
     """
     key = (cls, args)
-    node = _lookup(key)
+    ref = _table.get(key)
+    node = None if ref is None else ref()
     if node is None:
         node = object.__new__(cls)
         if digest is None:
@@ -460,12 +463,8 @@ def _clamp(value: Number) -> float:
 
 
 def _sorted(nodes: list[Expr]) -> tuple:
-    nodes.sort(key=_node_key)
+    nodes.sort(key=_KEY)
     return tuple(nodes)
-
-
-def _node_key(node: Expr) -> tuple:
-    return node._key
 
 
 def call(fn: FunctionSpec | str, *args: Any) -> Expr:
