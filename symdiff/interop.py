@@ -192,10 +192,17 @@ def _huge_power(sp: Any, base: Any, exp: Any) -> bool:
     """``base^exp`` is a number whose exact value would have more than ``symdiff.limits.MAX_CONST_BITS`` bits."""
     if not (isinstance(base, sp.Rational) and exp.is_number):
         return False
-    if not isinstance(exp, sp.Rational):
-        return True  # an exponent left unevaluated because it is huge itself (9^9^9), or irrational
     size = max(abs(base.p), abs(base.q))
-    return size > 1 and abs(exp.p) // exp.q * size.bit_length() > limits.MAX_CONST_BITS
+    if size <= 1:  # 0, 1 and -1 to any power stay small
+        return False
+    if isinstance(exp, sp.Rational):
+        magnitude: float = abs(exp.p) // exp.q
+    else:  # irrational (2^pi: small), or left unevaluated because it is huge itself (9^9^9)
+        try:
+            magnitude = float(abs(exp.evalf(15)))
+        except (TypeError, ValueError, OverflowError):
+            return True
+    return not magnitude * size.bit_length() <= limits.MAX_CONST_BITS  # NaN counts as huge
 
 
 def from_sympy(s: sympy.Basic | int | float | Fraction) -> Expr:

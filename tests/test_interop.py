@@ -117,6 +117,13 @@ def test_to_sympy_unevaluated():
     assert (x + x) == 2 * x  # SymPy's evaluation is back on afterwards
 
 
+def test_powers_of_a_small_base_or_to_an_irrational_exponent_convert():
+    # the size guard is for exact numbers of over MAX_CONST_BITS bits: 0^pi, 2^pi are not (hypothesis found 0^pi)
+    assert to_sympy(parse("x*0^pi + 2^pi + (-1)^(10^9)")) == 1 + 2**sp.pi
+    with pytest.raises(SymdiffError, match=r"SymPy would compute 3\^100000 exactly"):
+        to_sympy(parse("x + 3^100000"))
+
+
 def test_unmapped_function_becomes_an_undefined_sympy_function(user_functions):
     f, c = user_functions
     e = f(X, c())
