@@ -164,7 +164,7 @@ def _build(sp: Any, node: Expr, args: list, undefined: dict[str, Any]) -> Any:
     if kind is Mul:
         return sp.Mul(*args)
     if kind is Pow:
-        if _huge_power(sp, *args) and sp.core.parameters.global_parameters.evaluate:
+        if sp.core.parameters.global_parameters.evaluate and _huge_power(sp, *args):
             # SymPy would compute the exact number (2^(2^64): a MemoryError, 9^9^9: minutes), and
             # would do so even for an unevaluated Pow as soon as a Mul around it evaluates
             raise LimitError(

@@ -124,6 +124,15 @@ def test_powers_of_a_small_base_or_to_an_irrational_exponent_convert():
         to_sympy(parse("x + 3^100000"))
 
 
+def test_unevaluated_conversion_does_not_size_powers():
+    # sizing 2^(...) needs evalf of the exponent, which recurses forever on an
+    # unevaluated SymPy tree; unevaluated, nothing computes the power (hypothesis found it)
+    e = parse("2^((-atan(exp(1) + 1/8)^(5/4))^(8/3) + 1.0)")
+    assert from_sympy(to_sympy(e, evaluate=False)) is e
+    big = parse("3^100000")
+    assert from_sympy(to_sympy(big, evaluate=False)) is big
+
+
 def test_unmapped_function_becomes_an_undefined_sympy_function(user_functions):
     f, c = user_functions
     e = f(X, c())
