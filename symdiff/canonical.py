@@ -152,18 +152,7 @@ def mul(*factors: Any) -> Expr:
         if parts is None:
             out.append(part)
             continue
-        numeric: list[Number] = []
-        symbolic: list[Expr] = []
-        for p in parts:
-            if type(p) is not Pow:
-                numeric.append(1)
-            elif type(p.args[1]) is Const:
-                numeric.append(p.args[1].value)
-            else:
-                symbolic.append(p.args[1])
-        number = _exact_sum(numeric) if numeric else 0
-        total = add(number, *symbolic) if symbolic else Const(_tidy(number))
-        factor = pow_(base, total)
+        factor = _merged(base, parts)
         kind = type(factor)
         if kind is Const:
             consts.append(factor.value)
@@ -190,6 +179,101 @@ def mul(*factors: Any) -> Expr:
         return mul(coeff, *out)
     args = _sorted(out)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)
+
+
+def _merged(base: Expr, parts: list[Expr]) -> Expr:
+    """The product of ``parts``, all powers of ``base``: base^(sum of exponents)."""
+    kind = type(base)
+    if len(parts) == 2 and (kind is Var or kind is Add or (kind is Call and not _is_e(base))):
+        # the common merge, u^a*u^b with small integers a, b (u*u, u^2/u): no general pow_
+        a, b = map(_small_int_exponent, parts)
+        if a is not None and b is not None:
+            n = a + b
+            if n == 0:
+                return _ONE
+            return base if n == 1 else _make(Pow, (base, Const(n)))
+    numeric: list[Number] = []
+    symbolic: list[Expr] = []
+    for p in parts:
+        if type(p) is not Pow:
+            numeric.append(1)
+        elif type(p.args[1]) is Const:
+            numeric.append(p.args[1].value)
+        else:
+            symbolic.append(p.args[1])
+    number = _exact_sum(numeric) if numeric else 0
+    total = add(number, *symbolic) if symbolic else Const(_tidy(number))
+    return pow_(base, total)
+
+
+def _small_int_exponent(factor: Expr) -> int | None:
+    if type(factor) is not Pow:
+        return 1
+    exp = factor.args[1]
+    if type(exp) is Const and type(exp.value) is int and -_SMALL < exp.value < _SMALL:
+        return exp.value
+    return None
+
+
+def factor_bases(product: Expr) -> dict[Expr, int]:
+    """Where each base sits among a canonical product's factors, for ``replace_factor``.
+
+    >>> x, y = symbols("x y")
+    >>> factor_bases(3 * x**2 * y) == {x: 1, y: 2}
+    True
+    """
+    return {(f.args[0] if type(f) is Pow else f): i for i, f in enumerate(product.args) if type(f) is not Const}
+
+
+def replace_factor(product: Expr, i: int, d: Expr, bases: dict[Expr, int]) -> Expr:
+    """``mul`` of ``product``'s factors with the i-th replaced by ``d``: the product rule's term.
+
+    The other factors are canonical already (distinct bases, in order), so only
+    the factors of ``d`` are merged into them, O(len(d)) lookups in ``bases``
+    (from ``factor_bases(product)``) instead of a merge of every factor.
+
+    >>> x, y = symbols("x y")
+    >>> p = 3 * x**2 * y
+    >>> str(replace_factor(p, 2, 2 * x, factor_bases(p)))
+    '6*x^3'
+    """
+    args = product.args
+    rest: list[Expr | None] = list(args)
+    rest[i] = None
+    consts: list[Number] = []
+    if type(args[0]) is Const:
+        consts.append(args[0].value)
+        rest[0] = None
+    new: list[Expr] = []
+    for part in d.args if type(d) is Mul else (d,):
+        kind = type(part)
+        if kind is Const:
+            consts.append(part.value)
+            continue
+        base = part.args[0] if kind is Pow else part
+        j = bases.get(base)
+        if j is None or j == i:
+            new.append(part)
+            continue
+        factor = _merged(base, [args[j], part])
+        kind = type(factor)
+        if kind is Const:
+            consts.append(factor.value)
+            rest[j] = None
+        elif kind is Mul or (factor.args[0] if kind is Pow else factor) is not base:
+            return mul(*args[:i], *args[i + 1 :], d)  # a new base may meet another factor
+        else:
+            rest[j] = factor
+    out = [f for f in rest if f is not None]
+    out += new
+    coeff = _tidy(_exact_prod(consts)) if consts else 1
+    if coeff == 0 or not out:
+        return Const(coeff)
+    coeff = _coefficient(coeff)
+    if len(out) == 1 and coeff == 1:
+        return out[0]
+    ordered = _sorted(out)
+    return _make(Mul, ordered if coeff == 1 else (Const(coeff),) + ordered)
 
 
 # Exact ints below this many bits skip the size check: their sum or product of
@@ -323,9 +407,13 @@ def pow_(base: Any, exp: Any) -> Expr:
                 return folded
     if type(base) is Const and base.value == 1:
         return base
-    if type(base) is Call and base.fn.name == "exp" and base.args[0] is _ONE:
+    if type(base) is Call and _is_e(base):
         return call("exp", exp)  # e^u is exp(u)
     return _make(Pow, (base, exp))
+
+
+def _is_e(node: Call) -> bool:
+    return node.fn.name == "exp" and node.args[0] is _ONE
 
 
 def _is_int(exp: Expr) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import limits
+from .canonical import factor_bases, replace_factor
 from .errors import DifferentiationError, LimitError
 from .functions import log
 from .nodes import Add, Call, Const, Expr, Mul, Pow, Var, add, drop_arg, mul, pow_
@@ -109,19 +110,38 @@ def _build(d: Lazy) -> Expr:
 
 
 class _Forward:
-    """d/d``var`` of any number of roots, sharing one memo (node -> derivative)."""
+    """d/d``var`` of any number of roots, sharing one memo (node -> derivative).
 
-    def __init__(self, var: Var, below: dict[Expr, frozenset[Var]] | None = None) -> None:
+    With ``relevant``, the ids of the nodes that contain ``var``, the walk skips
+    every other node (its derivative is 0): most of a dense gradient's nodes
+    lack any one variable.
+    """
+
+    def __init__(self, var: Var, relevant: set[int] | None = None) -> None:
         self.var = var
         self.memo: dict[Expr, Lazy] = {}
-        # with each node's variables known, the walk skips the nodes without var
-        # (their derivative is 0): most of a dense gradient's nodes lack any one variable
-        self.keep = None if below is None else (lambda node: var in below[node])
+        self.relevant = relevant
 
     def __call__(self, root: Expr) -> Expr:
         memo = self.memo
-        for node in postorder(root, done=memo, keep=self.keep):
-            memo[node] = self._rule(node, [memo.get(a, _ZERO) for a in node.args])
+        relevant = self.relevant
+        if relevant is None:
+            for node in postorder(root, done=memo):
+                memo[node] = self._rule(node, [memo.get(a, _ZERO) for a in node.args])
+        elif id(root) in relevant and root not in memo:
+            # postorder fused with the rules: a node on the stack is an ancestor
+            # of the top, so the memo alone marks what is done (no seen set), and
+            # the id test comes first so constants are never hashed
+            stack = [(root, iter(root.args))]
+            while stack:
+                node, children = stack[-1]
+                for child in children:
+                    if id(child) in relevant and child not in memo:
+                        stack.append((child, iter(child.args)))
+                        break
+                else:
+                    stack.pop()
+                    memo[node] = self._rule(node, [memo.get(a, _ZERO) for a in node.args])
         return _build(memo.get(root, _ZERO))
 
     def _rule(self, node: Expr, ds: list[Lazy]) -> Lazy:
@@ -139,7 +159,8 @@ class _Forward:
             if len(moving) == 1:
                 i = moving[0]
                 return _times(_other_factors(node, i), ds[i])
-            return add(*[_product_rule_term(node, i, _build(ds[i])) for i in moving])
+            bases = factor_bases(node)
+            return add(*[_product_rule_term(node, i, _build(ds[i]), bases) for i in moving])
         if kind is Pow:
             return _pow_rule(node, ds[0], ds[1])
         if node.fn.reduction:  # linear: d sum(u) = sum(du)
@@ -162,14 +183,13 @@ def _other_factors(product: Expr, i: int) -> Factor:
     return rest[0] if len(rest) == 1 else rest
 
 
-def _product_rule_term(product: Expr, i: int, d: Expr) -> Expr:
+def _product_rule_term(product: Expr, i: int, d: Expr, bases: dict[Expr, int]) -> Expr:
     """The product with its i-th factor replaced by ``d``: ``drop_arg`` when d is 1
-    (O(1) beyond a copy: prod(x + i) has n such terms), else one merge of the
-    other factors with d, with no node for the other factors alone."""
+    (O(1) beyond a copy: prod(x + i) has n such terms), else d's factors merged
+    into the others, with no node for the other factors alone."""
     if d is _ONE:
         return _others(product, i)
-    factors = product.args
-    return mul(*factors[:i], *factors[i + 1 :], d)
+    return replace_factor(product, i, d, bases)
 
 
 def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
@@ -407,12 +427,24 @@ def _hessian(first: list[Expr], targets: list[Var]) -> list[list[Expr]]:
     # an entry without the variable differentiates to 0: skipping those keeps a
     # sparse Hessian (Rosenbrock: 3 entries per row) linear instead of n^2 walks
     below = _vars_below(first)
+    relevant: dict[Var, set[int]] = {var: set() for var in targets}
+    for node, vars_ in below.items():
+        for var in vars_:
+            ids = relevant.get(var)
+            if ids is not None:
+                ids.add(id(node))
+    # the entries of the gradient that contain each variable, without an n^2 scan
+    entries: dict[Var, list[int]] = {var: [] for var in targets}
+    for i, entry in enumerate(first):
+        for var in below[entry]:
+            if var in entries:
+                entries[var].append(i)
     n = len(targets)
     rows: list[list[Expr]] = [[_ZERO] * n for _ in range(n)]
     for j, var in enumerate(targets):
-        forward = _Forward(var, below)
-        for i in range(j, n):
-            if var in below[first[i]]:
+        forward = _Forward(var, relevant[var])
+        for i in entries[var]:
+            if i >= j:
                 rows[i][j] = rows[j][i] = forward(first[i])
     return rows
 
