@@ -36,14 +36,11 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def postorder(
-    roots: Expr | Iterable[Expr], done: Container[Expr] = (), keep: Callable[[Expr], bool] | None = None
-) -> list[Expr]:
+def postorder(roots: Expr | Iterable[Expr], done: Container[Expr] = ()) -> list[Expr]:
     """The distinct nodes under ``roots``, each after all of its arguments.
 
     Nodes in ``done`` (say, a memo filled by an earlier walk) are left out
-    together with everything below them that is only reachable through them;
-    so are the nodes (and roots) for which ``keep`` is false.
+    together with everything below them that is only reachable through them.
 
     >>> x = Var("x")
     >>> [str(n) for n in postorder((x + 1) * (x + 1))]
@@ -54,14 +51,14 @@ def postorder(
     seen: set[int] = set()
     order: list[Expr] = []
     for root in roots:
-        if id(root) in seen or root in done or (keep is not None and not keep(root)):
+        if id(root) in seen or root in done:
             continue
         seen.add(id(root))
         stack = [(root, iter(root.args))]
         while stack:
             node, children = stack[-1]
             for child in children:
-                if id(child) not in seen and child not in done and (keep is None or keep(child)):
+                if id(child) not in seen and child not in done:
                     seen.add(id(child))
                     stack.append((child, iter(child.args)))
                     break

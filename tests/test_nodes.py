@@ -14,7 +14,6 @@ from symdiff import functions as F
 from symdiff.errors import LimitError, SymdiffError
 from symdiff.limits import MAX_CONST_BITS
 from symdiff.nodes import Add, Call, Const, Expr, Mul, Pow, Var, _table, drop_arg, rebuild, symbols
-from symdiff.walk import postorder
 
 x, y, z = symbols("x y z")
 
@@ -221,12 +220,3 @@ def test_drop_arg_builds_the_node_a_fresh_product_would(factors):
         del fresh
 
 
-def test_postorder_leaves_out_what_keep_refuses_and_all_only_below_it():
-    x, y, z = symbols("x y z")
-    e = (x + 1) * F.sin(y * z) + x
-    order = postorder(e, keep=lambda node: x in postorder(node))
-    assert [str(n) for n in order] == ["x", "x + 1", "sin(y*z)*(x + 1)", "x + sin(y*z)*(x + 1)"]
-    assert postorder(e, keep=lambda node: node is not e) == []
-    memo = {x + 1: None}
-    assert [str(n) for n in postorder(e, done=memo, keep=lambda node: type(node) is not Call)] == [
-        "x", "sin(y*z)*(x + 1)", "x + sin(y*z)*(x + 1)"]

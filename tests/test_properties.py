@@ -31,6 +31,7 @@ from strategies import (
 )
 
 from symdiff import functions
+from symdiff.canonical import factor_bases, replace_factor
 from symdiff.errors import LimitError, SymdiffError
 from symdiff.evaluate import evaluate
 from symdiff.interop import to_sympy
@@ -145,6 +146,24 @@ def test_add_and_mul_with_exact_constants_are_independent_of_argument_order(oper
             assume(False)
         assert make(*reversed(operands)) is forward, (make.__name__, [str(o) for o in operands])
         assert make(*shuffled) is forward, (make.__name__, [str(o) for o in shuffled])
+
+
+@SETTINGS
+@given(st.lists(exprs(max_leaves=6), min_size=2, max_size=5), exprs(max_leaves=6), st.data())
+def test_the_product_rule_term_is_the_canonical_product(factors, extra, data):
+    # replace_factor merges only d's factors into the others: it must build what mul builds
+    try:
+        product = mul(*factors)
+        assume(type(product) is Mul)
+        moving = [i for i, f in enumerate(product.args) if type(f) is not Const]
+        i = data.draw(st.sampled_from(moving))
+        # d often shares bases with the other factors (u^2 * u'), as derivatives do
+        d = mul(data.draw(st.sampled_from(product.args)), extra) if data.draw(st.booleans()) else extra
+        expected = mul(*product.args[:i], *product.args[i + 1 :], d)
+        got = replace_factor(product, i, d, factor_bases(product))
+    except LimitError:
+        assume(False)
+    assert got is expected, (str(product), i, str(d))
 
 
 # -- evaluation -------------------------------------------------------------------------
