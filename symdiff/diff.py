@@ -27,6 +27,7 @@ from .walk import free_vars, gc_paused, postorder
 
 _ZERO = Const(0)
 _ONE = Const(1)
+_TWO = Const(2)
 _MINUS_ONE = Const(-1)
 
 
@@ -68,6 +69,8 @@ Factor = Expr | tuple[Expr, ...]  # a tuple is the product of its (nonzero) fact
 
 
 def _times(factor: Factor, d: Lazy) -> Lazy:
+    if d is _ONE:
+        return mul(*factor) if type(factor) is tuple else factor
     if type(factor) is tuple:
         if type(d) is Const:
             return _ZERO if d.value == 0 else mul(*factor, d)
@@ -348,13 +351,20 @@ def _reverse(root: Expr, targets: list[Var], inner: dict[Expr, dict[Var, Expr]],
         if parts is None:
             continue
         adjoint = parts[0] if len(parts) == 1 else add(*[_build(p) for p in parts])
-        if type(node) is Var:
+        kind = type(node)
+        if kind is Var:
             found.setdefault(node, []).append(adjoint)
-            continue
-        for child, partial in _local_partials(node, relevant):
-            contribution = _times(partial, adjoint)
-            if not _is_zero(contribution):
-                adjoints.setdefault(child, []).append(contribution)
+        elif type(adjoint) is Const and adjoint.value == 0:
+            continue  # the parts cancelled
+        elif kind is Add:  # every partial is 1: the adjoint flows on as it is
+            for child in node.args:
+                if child in relevant:
+                    adjoints.setdefault(child, []).append(adjoint)
+        else:
+            for child, partial in _local_partials(node, relevant):
+                contribution = _times(partial, adjoint)
+                if not _is_zero(contribution):
+                    adjoints.setdefault(child, []).append(contribution)
     for reduction, parts in adjoints.items():  # only reductions are left: the leaves of this pass
         adjoint = add(*[_build(p) for p in parts])
         for var, partial in inner[reduction].items():
@@ -377,15 +387,16 @@ def _local_partials(node: Expr, relevant: set[Expr]) -> list[tuple[Expr, Factor]
     """(child, d node / d child) for the children that lead to a wanted variable."""
     args = node.args
     kind = type(node)
-    if kind is Add:
-        return [(a, _ONE) for a in args if a in relevant]
     if kind is Mul:
         return [(a, _other_factors(node, i)) for i, a in enumerate(args) if a in relevant]
     if kind is Pow:
         base, exponent = args
         out = []
         if base in relevant:
-            out.append((base, (exponent, pow_(base, add(exponent, _MINUS_ONE)))))
+            if exponent is _TWO:  # (u^2)' = 2*u*u', the square of a residual
+                out.append((base, (exponent, base)))
+            else:
+                out.append((base, (exponent, pow_(base, add(exponent, _MINUS_ONE)))))
         if exponent in relevant and not _is_zero(base):
             out.append((exponent, mul(node, log(base))))
         return out

@@ -29,13 +29,21 @@ Number = int | float | Fraction
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
+class _Ref(weakref.ref):
+    """A weak reference that knows its table key. Unlike ``weakref.KeyedRef``,
+    whose ``__new__`` and ``__init__`` are Python code, it is made in C: one
+    is made per new node."""
+
+    __slots__ = ("key",)
+
+
 # key -> weak reference to the node: a node lives as long as something outside
-# the table uses it. A plain dict of KeyedRefs keeps lookups in C (a
+# the table uses it. A plain dict of weak references keeps lookups in C (a
 # WeakValueDictionary's get is Python code, the hot path of every constructor).
-_table: dict[tuple, weakref.KeyedRef] = {}
+_table: dict[tuple, _Ref] = {}
 
 
-def _forget(ref: weakref.KeyedRef) -> None:
+def _forget(ref: _Ref) -> None:
     if _table.get(ref.key) is ref:
         del _table[ref.key]
 
@@ -46,7 +54,8 @@ def _lookup(key: tuple) -> Expr | None:
 
 
 def _remember(key: tuple, node: Expr) -> None:
-    _table[key] = weakref.KeyedRef(node, _forget, key)
+    _table[key] = ref = _Ref(node, _forget)
+    ref.key = key
 
 
 def _text_digest(text: str) -> int:
@@ -374,7 +383,8 @@ def _make(cls: type, args: tuple, digest: int | None = None, degree: Any = None)
         set_(node, "args", args)
         set_(node, "_digest", digest)
         set_(node, "_key", _sort_key(cls, args, digest, degree))
-        _table[key] = weakref.KeyedRef(node, _forget, key)
+        _table[key] = ref = _Ref(node, _forget)
+        ref.key = key
     return node
 
 
