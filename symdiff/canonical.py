@@ -169,15 +169,20 @@ def mul(*factors: Any) -> Expr:
             out.append(factor)
             if (factor.args[0] if kind is Pow else factor) is not base:
                 new_base = True
+    if new_base and _has_like_factors(out):  # (x^a)^n folded to x^(a*n) may meet x
+        return mul(*consts, *out)
+    return _product(consts, out)
+
+
+def _product(consts: list[Number], factors: list[Expr]) -> Expr:
+    """The product of numbers and of factors with distinct bases: folded, sorted, interned."""
     coeff = _tidy(_exact_prod(consts)) if consts else 1
-    if coeff == 0 or not out:
+    if coeff == 0 or not factors:
         return Const(coeff)
     coeff = _coefficient(coeff)
-    if len(out) == 1 and coeff == 1:
-        return out[0]
-    if new_base and _has_like_factors(out):  # (x^a)^n folded to x^(a*n) may meet x
-        return mul(coeff, *out)
-    args = _sorted(out)
+    if len(factors) == 1 and coeff == 1:
+        return factors[0]
+    args = _sorted(factors)
     return _make(Mul, args if coeff == 1 else (Const(coeff),) + args)
 
 
@@ -266,14 +271,7 @@ def replace_factor(product: Expr, i: int, d: Expr, bases: dict[Expr, int]) -> Ex
             rest[j] = factor
     out = [f for f in rest if f is not None]
     out += new
-    coeff = _tidy(_exact_prod(consts)) if consts else 1
-    if coeff == 0 or not out:
-        return Const(coeff)
-    coeff = _coefficient(coeff)
-    if len(out) == 1 and coeff == 1:
-        return out[0]
-    ordered = _sorted(out)
-    return _make(Mul, ordered if coeff == 1 else (Const(coeff),) + ordered)
+    return _product(consts, out)
 
 
 # Exact ints below this many bits skip the size check: their sum or product of
