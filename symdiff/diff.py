@@ -117,13 +117,16 @@ class _Forward:
 
     With ``relevant``, the ids of the nodes that contain ``var``, the walk skips
     every other node (its derivative is 0): most of a dense gradient's nodes
-    lack any one variable.
+    lack any one variable. ``local`` keeps what a node's rule needs whatever the
+    variable (a function's partials, a power's u^(c-1), a product's bases), so
+    the walks of a Hessian, one per variable, can share it.
     """
 
-    def __init__(self, var: Var, relevant: set[int] | None = None) -> None:
+    def __init__(self, var: Var, relevant: set[int] | None = None, local: dict[Expr, Any] | None = None) -> None:
         self.var = var
         self.memo: dict[Expr, Lazy] = {}
         self.relevant = relevant
+        self.local: dict[Expr, Any] = {} if local is None else local
 
     def __call__(self, root: Expr) -> Expr:
         memo = self.memo
@@ -151,10 +154,9 @@ class _Forward:
         kind = type(node)
         if kind is Var:
             return _ONE if node is self.var else _ZERO
-        moving = [i for i, d in enumerate(ds) if not _is_zero(d)]
+        moving = [i for i, d in enumerate(ds) if type(d) is not Const or d.value != 0]
         if not moving:
             return _ZERO
-        args = node.args
         if kind is Add:
             # one moving term: pass its derivative on unbuilt, so chains through sums stay linear
             return ds[moving[0]] if len(moving) == 1 else add(*[_build(ds[i]) for i in moving])
@@ -162,13 +164,23 @@ class _Forward:
             if len(moving) == 1:
                 i = moving[0]
                 return _times(_other_factors(node, i), ds[i])
-            bases = factor_bases(node)
+            bases = self.local.get(node)
+            if bases is None:
+                bases = self.local[node] = factor_bases(node)
             return add(*[_product_rule_term(node, i, _build(ds[i]), bases) for i in moving])
         if kind is Pow:
+            if moving == [0]:  # (u^c)' = c*u^(c-1)*u'
+                lower = self.local.get(node)
+                if lower is None:
+                    base, exponent = node.args
+                    lower = self.local[node] = (exponent, pow_(base, add(exponent, _MINUS_ONE)))
+                return _times(lower, ds[0])
             return _pow_rule(node, ds[0], ds[1])
         if node.fn.reduction:  # linear: d sum(u) = sum(du)
             return node.fn(_build(ds[0]))
-        partials = node.fn.partials(args)
+        partials = self.local.get(node)
+        if partials is None:
+            partials = self.local[node] = node.fn.partials(node.args)
         if len(moving) == 1:
             return _times(partials[moving[0]], ds[moving[0]])
         return add(*[mul(partials[i], _build(ds[i])) for i in moving])
@@ -452,8 +464,9 @@ def _hessian(first: list[Expr], targets: list[Var]) -> list[list[Expr]]:
                 entries[var].append(i)
     n = len(targets)
     rows: list[list[Expr]] = [[_ZERO] * n for _ in range(n)]
+    local: dict[Expr, Any] = {}
     for j, var in enumerate(targets):
-        forward = _Forward(var, relevant[var])
+        forward = _Forward(var, relevant[var], local)
         for i in entries[var]:
             if i >= j:
                 rows[i][j] = rows[j][i] = forward(first[i])
