@@ -208,10 +208,8 @@ def _product_rule_term(product: Expr, i: int, d: Expr, bases: dict[Expr, int]) -
 
 
 def _pow_rule(node: Expr, db: Lazy, de: Lazy) -> Lazy:
+    """(u^v)' when the exponent moves; a constant exponent is ``_rule``'s cached case."""
     base, exponent = node.args
-    if _is_zero(de):
-        # (u^c)' = c*u^(c-1)*u'
-        return _times((exponent, pow_(base, add(exponent, _MINUS_ONE))), db)
     if _is_zero(db):
         # (c^v)' = c^v*log(c)*v'; 0^v is 0 wherever it is differentiable (v > 0), as in JAX
         return _ZERO if _is_zero(base) else _times(mul(node, log(base)), de)
