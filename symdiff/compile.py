@@ -205,15 +205,23 @@ def _name_list(names: Any, limit: int = 10) -> str:
 def _share_products(order: list[Expr]) -> tuple[list[Expr], dict[int, tuple[Expr, ...]]]:
     """Products that share factors, computed through a shared partial product.
 
-    Canonical products are flat, so the 17 partials of a network's loss each
-    multiply the same ``2*t1*t2*t4`` afresh. Each product's factors are ordered by
-    how many products use them; a prefix that two products share becomes one
-    product node, computed once (a chain: each longer prefix is the shorter one
-    times a factor). A canonical product less some factors is canonical, so the
-    prefix nodes are ordinary nodes. Returns the order with them inserted (each
-    before its first use) and the operands that replace a product's own factors.
+    Canonical products are flat, so the partials of a network's loss each multiply
+    the same ``2*t1*t2*t4`` afresh. Two rewrites share that work:
+
+    - a product whose factors include all those of another product in the graph
+      (computed anyway) is that product times the rest: ``u0*x6*p12*s`` is
+      ``(x6*p12*s) * u0``, one multiplication;
+    - among the other products, each one's factors are ordered by how many products
+      use them, and a prefix that two products share becomes one product node,
+      computed once (a chain: each longer prefix is the shorter one times a factor).
+      A canonical product less some factors is canonical, so the prefix nodes are
+      ordinary nodes.
+
+    Returns the order with the prefix nodes inserted and every node after the
+    operands it reads, and the operands that replace a product's own factors.
     """
-    products = [node for node in order if type(node) is Mul and len(node.args) >= 3]
+    operands = _sub_products(order)
+    products = [node for node in order if type(node) is Mul and len(node.args) >= 3 and id(node) not in operands]
     uses = Counter(a for node in products for a in node.args)
     paths: dict[int, list[Expr]] = {}
     prefixes: Counter = Counter()
@@ -222,35 +230,80 @@ def _share_products(order: list[Expr]) -> tuple[list[Expr], dict[int, tuple[Expr
         paths[id(node)] = shared
         for k in range(2, len(shared) + 1):
             prefixes[tuple(shared[:k])] += 1
-    if not prefixes:
-        return order, {}
-    operands: dict[int, tuple[Expr, ...]] = {}
-
-    def split(node: Expr, shared: list[Expr]) -> list[Expr]:
-        """The prefix nodes ``node`` needs, outermost last; records its new operands."""
-        k = max((k for k in range(2, len(shared) + 1) if prefixes[tuple(shared[:k])] >= 2), default=0)
-        if k == len(node.args):  # the whole product is the shared prefix: compute it as it is
-            k -= 1
-        if k < 2:
-            return []
-        chosen = set(shared[:k])
-        prefix = _make(Mul, tuple(a for a in node.args if a in chosen))
-        operands[id(node)] = (prefix, *[a for a in node.args if a not in chosen])
-        return [*split(prefix, shared[:k]), prefix] if id(prefix) not in operands else [prefix]
-
+    for node in products:
+        shared = paths[id(node)]
+        while True:  # the longest shared prefix, then that prefix's own, and so on
+            k = max((k for k in range(2, len(shared) + 1) if prefixes[tuple(shared[:k])] >= 2), default=0)
+            if k == len(node.args):  # the whole product is the shared prefix: compute it as it is
+                k -= 1
+            if k < 2:
+                break
+            chosen = set(shared[:k])
+            prefix = _make(Mul, tuple(a for a in node.args if a in chosen))
+            operands[id(node)] = (prefix, *[a for a in node.args if a not in chosen])
+            if id(prefix) in operands:  # already split, as another product's prefix
+                break
+            node, shared = prefix, shared[:k]
+    if not operands:
+        return order, operands
+    # A node reads its arguments, which come first in ``order``; a rewritten one may
+    # read a partial product placed later or not at all: place that first.
     out: list[Expr] = []
     placed: set[int] = set()
     for node in order:
-        if id(node) in placed:
-            continue
-        if id(node) in paths:
-            for prefix in split(node, paths[id(node)]):
-                if id(prefix) not in placed:
-                    placed.add(id(prefix))
-                    out.append(prefix)
-        placed.add(id(node))
-        out.append(node)
+        stack = [node]
+        while stack:
+            top = stack[-1]
+            if id(top) in placed:
+                stack.pop()
+                continue
+            needed = [a for a in operands.get(id(top), ()) if id(a) not in placed]
+            if needed:
+                stack.extend(needed)
+                continue
+            placed.add(id(top))
+            out.append(stack.pop())
     return out, operands
+
+
+#: A factor in more products than this is not looked at when searching a product's
+#: sub-products (a common factor such as 2 would make the search quadratic).
+_SUB_PRODUCT_SCAN = 64
+
+
+def _sub_products(order: list[Expr]) -> dict[int, tuple[Expr, ...]]:
+    """Each product of three or more factors that contains the factors of another
+    product in ``order``, as (the largest such product, the remaining factors).
+
+    >>> from symdiff.nodes import symbols
+    >>> a, b, c = symbols("a b c")
+    >>> [(str(p), str(r)) for p, r in _sub_products(postorder([a * b, a * b * c])).values()]
+    [('a*b', 'c')]
+    """
+    muls = [node for node in order if type(node) is Mul]
+    containing: dict[int, list[int]] = {}  # id(factor) -> the products (indices into muls) it is in
+    for j, node in enumerate(muls):
+        for a in node.args:
+            containing.setdefault(id(a), []).append(j)
+    operands: dict[int, tuple[Expr, ...]] = {}
+    for node in muls:
+        if len(node.args) < 3:
+            continue
+        hits: Counter = Counter()
+        for a in node.args:
+            users = containing[id(a)]
+            if len(users) <= _SUB_PRODUCT_SCAN:
+                hits.update(users)
+        # Canonical factors are distinct: all of a product's factors among ours is a subset.
+        size = len(node.args)
+        best = max(
+            (j for j, count in hits.items() if count == len(muls[j].args) < size), key=lambda j: len(muls[j].args),
+            default=None,
+        )
+        if best is not None:
+            inner = set(map(id, muls[best].args))
+            operands[id(node)] = (muls[best], *[a for a in node.args if id(a) not in inner])
+    return operands
 
 
 def _generate(
@@ -299,11 +352,19 @@ def _generate(
                 namespace["_shape"] = _sample_shape
                 namespace["_broadcast"] = np.broadcast_to if jax is None else jax.numpy.broadcast_to
 
-    statements = _schedule(order, args)
+    negated = _negated_terms(order, args, [index[id(root)] for root in roots])
+    statements = _schedule(order, args, negated)
+
+    def reads_of(i: int, chunk: int | None) -> list[int]:
+        reads = _reads(args[i], chunk)
+        if negated and type(order[i]) is Add:  # a negated term reads its own operands
+            reads = [b for a in reads for b in (args[a] if a in negated else (a,))]
+        return reads
+
     # last[i]: the statement that reads node i last; outputs live to the end.
     last = [0] * len(order)
     for position, (i, chunk) in enumerate(statements):
-        for a in _reads(args[i], chunk):
+        for a in reads_of(i, chunk):
             last[a] = position
         if chunk:
             last[i] = position  # a running sum reads its own partial value
@@ -317,9 +378,11 @@ def _generate(
     lines = header
     for position, (i, chunk) in enumerate(statements):
         node, kind = order[i], type(order[i])
-        reads = _reads(args[i], chunk)
+        reads = reads_of(i, chunk)
         operands = [slot[a] for a in reads]
-        if kind is Add or kind is Mul:
+        if kind is Add and negated and any(a in negated for a in args[i]):
+            expr = _signed_sum(args[i], negated, slot, args)
+        elif kind is Add or kind is Mul:
             if chunk:
                 operands.insert(0, slot[i])
             expr = (" + " if kind is Add else " * ").join(operands)
@@ -355,15 +418,49 @@ def _generate(
     return "\n".join(lines) + "\n", namespace, shown
 
 
+def _negated_terms(order: list[Expr], args: list[list[int]], outputs: list[int]) -> set[int]:
+    """The products ``-1*u*...`` that a sum subtracts instead: each the term of one
+    short sum and read nowhere else, so ``1 - x**2`` is one operation, not two.
+    Negation is exact, so ``a - u`` rounds as ``a + -1*u`` does."""
+    uses = Counter(outputs)
+    for i, node in enumerate(order):
+        if type(node) not in _LEAVES:
+            uses.update(args[i])
+    negated = set()
+    for i, node in enumerate(order):
+        if type(node) is Add and len(args[i]) <= INLINE_OPERANDS:
+            for a in args[i]:
+                if type(order[a]) is Mul and uses[a] == 1:
+                    first = order[args[a][0]]
+                    if type(first) is Const and first.value == -1:
+                        negated.add(a)
+    return negated
+
+
+def _signed_sum(terms: list[int], negated: set[int], slot: list[str], args: list[list[int]]) -> str:
+    """``a - u * v + b``: the sum of ``terms``, with each negated product as a subtraction."""
+    if len(terms) > 1 and terms[0] in negated and terms[1] not in negated:
+        terms = [terms[1], terms[0], *terms[2:]]  # b - u, not -u + b; the first sum is exact either way
+    parts = []
+    for a in terms:
+        if a in negated:
+            product = " * ".join(slot[b] for b in args[a][1:])
+            parts.append(f"- {product}" if parts else f"-{product}")
+        else:
+            parts.append(f"+ {slot[a]}" if parts else slot[a])
+    return " ".join(parts)
+
+
 def _reads(args: list[int], chunk: int | None) -> list[int]:
     """The nodes a statement reads: all arguments, or those of one chunk of a long sum."""
     return args if chunk is None else args[chunk * INLINE_OPERANDS : (chunk + 1) * INLINE_OPERANDS]
 
 
-def _schedule(order: list[Expr], args: list[list[int]]) -> list[tuple[int, int | None]]:
+def _schedule(order: list[Expr], args: list[list[int]], inline: set[int] = frozenset()) -> list[tuple[int, int | None]]:
     """The statements in order: ``(i, None)`` computes node i; ``(i, k)`` adds chunk k of a long sum.
 
-    Leaves (variables, constants) need no statement. Other nodes are computed where
+    Leaves (variables, constants) and the ``inline`` nodes (written inside the one
+    statement that reads them) need no statement. Other nodes are computed where
     ``order`` has them, except a sum or product of more than ``INLINE_OPERANDS``
     operands: it is a running sum, and each chunk of that many operands is added as
     soon as they are all known. So the operands need not all be alive at once
@@ -371,7 +468,7 @@ def _schedule(order: list[Expr], args: list[list[int]]) -> list[tuple[int, int |
     chunks go left to right, so the rounding is that of ``evaluate``'s loop.
     """
     if all(len(a) <= INLINE_OPERANDS for a in args):  # the common case: no running sums
-        return [(i, None) for i, node in enumerate(order) if type(node) not in _LEAVES]
+        return [(i, None) for i, node in enumerate(order) if type(node) not in _LEAVES and i not in inline]
     n_chunks = [0] * len(order)
     remaining: dict[tuple[int, int], int] = {}  # (long node, chunk) -> operands not yet known
     member_of: dict[int, list[tuple[int, int]]] = {}  # operand -> the chunks it is in
@@ -405,7 +502,7 @@ def _schedule(order: list[Expr], args: list[list[int]]) -> list[tuple[int, int |
             advance(i, known)  # chunks of leaves only are ready at once
             learn(known)
     for i, node in enumerate(order):
-        if type(node) not in _LEAVES and not n_chunks[i]:
+        if type(node) not in _LEAVES and not n_chunks[i] and i not in inline:
             statements.append((i, None))
             if i in member_of:
                 learn([i])

@@ -221,6 +221,52 @@ def test_products_that_share_factors_share_a_partial_product():
     assert f(1, 2, 3, 5, 7) == [60.0, 84.0, 140.0]
 
 
+def _body(f) -> list[str]:
+    """The statements of a compiled function, without its comments."""
+    return [line.strip() for line in f.source.splitlines()[1:] if not line.strip().startswith("#")]
+
+
+def test_a_product_that_contains_another_product_multiplies_that_one():
+    a, b, c, d = symbols("a b c d")
+    f = lambdify([a, b, c, d], [a * b * c, a * b * c * d, a * b * c * d**2])
+    # a*b*c once (2 multiplications), then each longer product is it times the rest
+    assert _body(f) == [
+        "_t0 = _a0 * _a1 * _a2",
+        "_t1 = _t0 * _a3",
+        "_t2 = _a3 ** _c0",
+        "_t2 = _t0 * _t2",
+        "return (_t0, _t1, _t2, )",
+    ]
+    assert f(2, 3, 5, 7) == [30.0, 210.0, 1470.0]
+
+
+def test_a_sum_subtracts_a_negated_product_that_nothing_else_reads():
+    a, b, c = symbols("a b c")
+    f = lambdify([a, b, c], [1 - a**2, b - a * c])
+    assert _body(f) == [
+        "_t0 = _a0 ** _c2",
+        "_t0 = _c0 - _t0",  # 1 - a**2: one operation, not -1*t then 1 + t
+        "_t1 = _a1 - _a0 * _a2",  # -a*c + b, its first two terms swapped: a sum of two is exact either way
+        "return (_t0, _t1, )",
+    ]
+    h = lambdify([a, b, c], -a * b - b**2 + c)
+    assert _body(h) == ["_t0 = _a1 ** _c1", "_t0 = -_a0 * _a1 - _t0 + _a2", "return _t0"]
+    assert f(2, 3, 5) == [-3.0, -7.0] and h(2, 3, 5) == -10.0
+    # negation is exact: the same numbers as evaluate's -1*u, bit for bit
+    values = {"a": XS, "b": YS, "c": XS * YS}
+    for e, got in zip([1 - a**2, b - a * c, -a * b - b**2 + c], [*f(XS, YS, XS * YS), h(XS, YS, XS * YS)], strict=True):
+        np.testing.assert_array_equal(got, evaluate(e, values))
+    # a negated term that two sums read is computed once, as it was
+    g = lambdify([a], [1 - a**2, 2 - a**2])
+    assert _body(g) == [
+        "_t0 = _a0 ** _c2",
+        "_t0 = _c1 * _t0",
+        "_t1 = _c0 + _t0",
+        "_t0 = _c2 + _t0",
+        "return (_t1, _t0, )",
+    ]
+
+
 def test_shared_work_is_done_once():
     u = x * y
     f = F.sin(u) * F.exp(u)
@@ -229,8 +275,10 @@ def test_shared_work_is_done_once():
     assignments = ASSIGNMENT.findall(h.source)
     # one statement per distinct operation node of f and g together; leaves are named directly
     assert len(assignments) == _operations([f, g])
-    # exp(u)*y is the one partial product two products share: one statement more than nodes
-    assert size([f, g]) + 1 == len(assignments) + sum(1 for n in postorder([f, g]) if type(n) in (Var, Const))
+    # no partial product is added: y*exp(u)*sin(u) is f times y, f computed anyway
+    assert size([f, g]) == len(assignments) + sum(1 for n in postorder([f, g]) if type(n) in (Var, Const))
+    # x*y, then f, f*y, y*cos(u)*exp(u): five multiplications, not six
+    assert h.source.count(" * ") == 5
     assert h.source.count("_sin(") == h.source.count("_exp(") == h.source.count("_cos(") == 1
     assert h.source.count("_a0 * _a1") == 1
     a, b = 0.7, -1.3
