@@ -224,26 +224,34 @@ def _share_products(order: list[Expr]) -> tuple[list[Expr], dict[int, tuple[Expr
     products = [node for node in order if type(node) is Mul and len(node.args) >= 3 and id(node) not in operands]
     uses = Counter(a for node in products for a in node.args)
     paths: dict[int, list[Expr]] = {}
-    prefixes: Counter = Counter()
+    trie: dict[int, list[Any]] = {}  # id(factor) -> [products whose path goes through here, the next level]
     for node in products:
         shared = sorted((a for a in node.args if uses[a] >= 2), key=lambda a: -uses[a])
         paths[id(node)] = shared
-        for k in range(2, len(shared) + 1):
-            prefixes[tuple(shared[:k])] += 1
+        level = trie
+        for a in shared:
+            entry = level.setdefault(id(a), [0, {}])
+            entry[0] += 1
+            level = entry[1]
     for node in products:
         shared = paths[id(node)]
-        while True:  # the longest shared prefix, then that prefix's own, and so on
-            k = max((k for k in range(2, len(shared) + 1) if prefixes[tuple(shared[:k])] >= 2), default=0)
+        k, level = 0, trie  # k: the length of the longest prefix another product shares
+        for a in shared:
+            entry = level[id(a)]
+            if entry[0] < 2:
+                break
+            k, level = k + 1, entry[1]
+        while True:  # that prefix, then that prefix less its last factor, and so on
             if k == len(node.args):  # the whole product is the shared prefix: compute it as it is
                 k -= 1
             if k < 2:
                 break
-            chosen = set(shared[:k])
-            prefix = _make(Mul, tuple(a for a in node.args if a in chosen))
-            operands[id(node)] = (prefix, *[a for a in node.args if a not in chosen])
+            chosen = {id(a) for a in shared[:k]}
+            prefix = _make(Mul, tuple(a for a in node.args if id(a) in chosen))
+            operands[id(node)] = (prefix, *[a for a in node.args if id(a) not in chosen])
             if id(prefix) in operands:  # already split, as another product's prefix
                 break
-            node, shared = prefix, shared[:k]
+            node = prefix
     if not operands:
         return order, operands
     # A node reads its arguments, which come first in ``order``; a rewritten one may
