@@ -15,6 +15,11 @@ The code uses generated names only (``_a0`` arguments, ``_c0`` constants,
 with kernels and constants bound in its namespace. A temporary is reused once
 its value is dead, so a long chain over big arrays holds few of them.
 
+A program of elementwise operations runs on long arrays a block of rows at a
+time (``BLOCK_ELEMENTS`` numbers), so its temporaries stay in the CPU cache and
+only the arguments and outputs go through memory; each number is computed by the
+same operations either way.
+
 A wrapper checks and converts the arguments to float64, runs the code under
 ``np.errstate(all="ignore")`` (a domain error gives nan or inf as in NumPy,
 never an exception or a warning), broadcasts every output to the common shape
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import math
 import numbers
 import weakref
 from collections import Counter
@@ -43,6 +49,10 @@ from .walk import postorder
 #: An Add or Mul of at most this many operands is written inline as ``a + b + c``;
 #: a longer one is a running sum over chunks of that many (see ``_schedule``).
 INLINE_OPERANDS = 32
+
+#: Arrays of at least four times this many numbers are computed in blocks of about
+#: this many (128 KiB of float64 per temporary), when every operation is elementwise.
+BLOCK_ELEMENTS = 16384
 
 #: The docstring of a compiled function shows at most this many outputs, each as
 #: text only when it has at most ``_DOC_TREE_NODES`` nodes as a tree.
@@ -114,7 +124,8 @@ def lambdify(
     if broadcast is None:
         broadcast = not any(type(node) is Call and node.fn.reduction for node in order)
     if jax is None:
-        function = _wrap(namespace["_lambdified"], names, template, broadcast=bool(broadcast))
+        blocked = bool(broadcast) and _elementwise(order)
+        function = _wrap(namespace["_lambdified"], names, template, broadcast=bool(broadcast), blocked=blocked)
     else:
         function = _wrap_jax(jax, namespace["_lambdified"], names, template, broadcast=bool(broadcast))
     function.__doc__ = _docstring(names, template, shown)
@@ -669,7 +680,7 @@ def _sample_shape(*values: Any) -> tuple[int, ...]:
 
 
 def _wrap(
-    inner: Callable[..., Any], names: tuple[str, ...], template: Template, broadcast: bool = True
+    inner: Callable[..., Any], names: tuple[str, ...], template: Template, broadcast: bool = True, blocked: bool = False
 ) -> Callable[..., Any]:
     n = len(names)
     takes = f"takes {n} argument{'' if n == 1 else 's'} ({_name_list(names)})"
@@ -682,7 +693,8 @@ def _wrap(
         arrays = [v for v in values if type(v) is not np.float64]
         shape = _common_shape(names, values) if arrays and broadcast else None
         with np.errstate(all="ignore"):
-            out = inner(*values)
+            rows = _block_rows(shape) if blocked and shape else 0
+            out = _in_blocks(inner, values, shape, rows, single) if rows else inner(*values)
         if single:
             return _finish(out, shape, arrays)
         results = [_finish(v, shape, arrays) for v in out]
@@ -698,6 +710,51 @@ def _wrap(
 
     lambdified.__name__ = lambdified.__qualname__ = "lambdified"
     return lambdified
+
+
+def _elementwise(order: list[Expr]) -> bool:
+    """Whether every operation computes each number from the same numbers of its
+    arguments (no ``sum``, no user kernel that is not a ufunc): rows may be computed apart."""
+    from . import functions
+
+    for node in order:
+        if type(node) is Call:
+            fn = node.fn
+            if fn.reduction or not (isinstance(fn.numpy, np.ufunc) or getattr(functions, fn.name, None) is fn):
+                return False
+    return True
+
+
+def _block_rows(shape: tuple[int, ...]) -> int:
+    """Rows per block for outputs of ``shape``, or 0 when they are not worth splitting."""
+    row = math.prod(shape[1:])
+    if row == 0 or row > BLOCK_ELEMENTS:
+        return 0
+    rows = BLOCK_ELEMENTS // row
+    return rows if shape[0] >= 4 * rows else 0
+
+
+def _in_blocks(
+    inner: Callable[..., Any], values: list[Any], shape: tuple[int, ...], rows: int, single: bool
+) -> Any:
+    """``inner``'s outputs of ``shape``, computed ``rows`` rows at a time.
+
+    An argument with all the dimensions and the full first one is sliced; any other
+    broadcasts along the first dimension, so it goes whole to every block.
+    """
+    n = shape[0]
+    sliced = [np.ndim(v) == len(shape) and np.shape(v)[0] == n for v in values]
+    outputs: list[np.ndarray] = []
+    for start in range(0, n, rows):
+        block = slice(start, start + rows)
+        got = inner(*[v[block] if cut else v for v, cut in zip(values, sliced, strict=True)])
+        if single:
+            got = (got,)
+        if not outputs:
+            outputs = [np.empty(shape) for _ in got]
+        for output, value in zip(outputs, got, strict=True):
+            output[block] = value
+    return outputs[0] if single else outputs
 
 
 def _convert(name: str, value: Any) -> np.float64 | np.ndarray:
@@ -786,4 +843,4 @@ def _fill(template: Template, values: list[Any]) -> Any:
     return root
 
 
-__all__ = ["INLINE_OPERANDS", "lambdify"]
+__all__ = ["BLOCK_ELEMENTS", "INLINE_OPERANDS", "lambdify"]

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from strategies import VAR_NAMES, five_points, moderate_exprs, scalar_or_none, well_conditioned
 
+from symdiff import compile as C
 from symdiff import functions as F
-from symdiff.compile import INLINE_OPERANDS, _share_products, lambdify
+from symdiff.compile import BLOCK_ELEMENTS, INLINE_OPERANDS, _share_products, lambdify
 from symdiff.errors import EvaluationError, LimitError, SymdiffError
 from symdiff.evaluate import evaluate
 from symdiff.nodes import Const, Var, add, mul, symbols
@@ -479,6 +480,67 @@ def test_sum_of_100000_terms():
     points = np.array([-0.999, 0.5, 0.9999])
     np.testing.assert_array_equal(f(points), evaluate(e, {"x": points}))
     assert f(-0.999) == pytest.approx(evaluate(e, {"x": -0.999}), rel=1e-12)
+
+
+# -- long arrays in blocks ---------------------------------------------------------------------
+
+LONG = 4 * BLOCK_ELEMENTS + 123  # four blocks and a short one
+
+
+@pytest.fixture
+def blocks(monkeypatch):
+    """The row counts of the blocked runs: one entry per call that went in blocks."""
+    seen: list[int] = []
+
+    def spy(inner, values, shape, rows, single):
+        seen.append(rows)
+        return in_blocks(inner, values, shape, rows, single)
+
+    in_blocks = C._in_blocks
+    monkeypatch.setattr(C, "_in_blocks", spy)
+    return seen
+
+
+def test_long_arrays_go_in_blocks_with_the_same_numbers(blocks):
+    # every elementwise built-in, and a power and a subtraction
+    e = (
+        F.sin(x) * F.exp(-y) + F.tanh(x * y) - F.sigmoid(x) ** 2 + F.relu(y) * F.softplus(x)
+        + F.step(x - y) + F.max(x, y) * pi() + F.sqrt(F.abs(x)) - F.log(1 + y**2) / F.cosh(x)
+    )
+    rng = np.random.default_rng(5)
+    xs, ys = rng.uniform(-3, 3, LONG), rng.uniform(-3, 3, LONG)
+    got = lambdify([x, y], [e, x, 2])(xs, ys)
+    assert blocks == [BLOCK_ELEMENTS]
+    # bit for bit what evaluate computes on the whole arrays
+    np.testing.assert_array_equal(got[0], evaluate(e, {"x": xs, "y": ys}))
+    np.testing.assert_array_equal(got[1], xs)
+    assert got[1] is not xs
+    np.testing.assert_array_equal(got[2], np.full(LONG, 2.0))
+
+
+def test_blocks_cut_the_first_dimension_and_broadcast_the_rest(blocks):
+    rng = np.random.default_rng(6)
+    xs, ys, zs = rng.normal(size=(LONG // 3, 3)), rng.normal(size=3), rng.normal(size=(1, 3))
+    e = x * y - F.exp(z) * x**2
+    got = lambdify([x, y, z], e)(xs, ys, zs)
+    assert blocks == [BLOCK_ELEMENTS // 3]
+    assert got.shape == (LONG // 3, 3)
+    np.testing.assert_array_equal(got, evaluate(e, {"x": xs, "y": ys, "z": zs}))
+    # a scalar argument, and a first dimension that other arguments broadcast along
+    got = lambdify([x, y], x * y)(2.0, rng.normal(size=(LONG, 1)) * np.ones((1, 2)))
+    assert got.shape == (LONG, 2) and blocks == [BLOCK_ELEMENTS // 3, BLOCK_ELEMENTS // 2]
+
+
+def test_no_blocks_for_short_arrays_reductions_or_unknown_kernels(blocks, monkeypatch):
+    lambdify([x], F.sin(x))(np.ones(4 * BLOCK_ELEMENTS - 1))  # fewer than four blocks
+    lambdify([x], F.sin(x))(np.ones((3, BLOCK_ELEMENTS + 1)))  # a row longer than a block
+    xs = np.linspace(-1, 1, LONG)
+    total = lambdify([x], [F.sum(x**2), x])(xs)  # a sum over the samples needs all of them
+    assert total[0] == np.sum(xs**2)
+    monkeypatch.setattr(F, "REGISTRY", dict(F.REGISTRY))
+    F.register_function("cumulative", 1, math.sin, np.cumsum)  # not elementwise: not cut
+    np.testing.assert_array_equal(lambdify([x], F.call("cumulative", x))(xs), np.cumsum(xs))
+    assert blocks == []
 
 
 # -- the JAX backend -----------------------------------------------------------------------------
