@@ -139,4 +139,11 @@ def test_numeric_gradient_agrees_with_backprop_where_smooth(e, at):
     for name, value in reverse.items():
         if abs(numeric[name] - value) > 1e-3 * (1 + abs(value)):
             return  # a finite difference across a near-pole: check_gradient says so too
-    assert check.ok or not all(math.isfinite(v) for v in reverse.values())
+    # check_gradient reports these same slopes, and the symbolic ones agree with reverse
+    # mode. Its verdict is its tolerance on them: with a steep third derivative a
+    # central difference can be off by more than 1e-6 even here (h**2 * f''' / 6).
+    for row in check.rows:
+        assert row.reverse == reverse[row.name] and row.numeric == numeric[row.name]
+        assert row.reverse_error <= 1e-9 or not math.isfinite(row.reverse), (str(e), row)
+    errors = [error for row in check.rows for error in (row.reverse_error, row.numeric_error)]
+    assert check.ok == (max(errors, default=0.0) <= check.rtol)
