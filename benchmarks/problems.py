@@ -20,6 +20,8 @@ import functools
 import inspect
 import operator
 import random
+import resource
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +89,7 @@ def cases(quick: bool) -> list[Case]:
         Case("eval", f"rosenbrock n=100 gradient, {rosen_points:,} points",
              {"op": "rosenbrock", "n": 100, "points": rosen_points}),
         *(Case("cheap", f"rosenbrock n={n:,}", {"op": "rosenbrock", "n": n}) for n in (10, 100, 1000)),
+        Case("memory", f"rosenbrock hessian n={rosen_hess[-1]:,}", {"op": "hessian", "n": rosen_hess[-1]}),
         Case("cheap", "mlp", {"op": "mlp"}),
         *(Case("internals", f"chain n={n:,}: {op}", {"op": op, "n": n}) for op in ("gradient", "diff") for n in chains),
         *(Case("internals", f"sum of {wide:,} terms: {op}", {"op": f"sum {op}", "n": wide})
@@ -573,6 +576,63 @@ def _block(result: Any) -> Any:
     for item in result if isinstance(result, (list, tuple)) else [result]:
         getattr(item, "block_until_ready", lambda: None)()
     return result
+
+
+def memory(self: Any, op: str, n: int) -> Prepared:
+    """The Rosenbrock case as the library's ``rosenbrock`` builds it, sized by the peak memory of its first run."""
+    return peak_memory(self.rosenbrock(op, n))
+
+
+for _library in (Symdiff, Sympy, Symengine, Casadi, Jax):  # every library with a rosenbrock family
+    _library.memory = memory
+
+
+def peak_memory(prepared: Prepared) -> Prepared:
+    """``prepared`` with the memory its first run added to the process at its peak as its size, in MiB.
+
+    On Linux the resident high-water mark is reset before the run (``/proc/self/clear_refs``),
+    so the peak is ``VmHWM`` after the run less ``VmRSS`` before it; elsewhere it is the
+    growth of ``ru_maxrss``, which misses a peak below one reached earlier.
+    """
+    peaks: list[int] = []
+
+    def run() -> Any:
+        before = _reset_high_water()
+        result = prepared.run()
+        if not peaks:
+            peaks.append(_high_water() - before)
+        return result
+
+    return Prepared(run, lambda result: f"{peaks[0] / 2**20:,.1f} MiB")
+
+
+def _reset_high_water() -> int:
+    """Bytes resident now, with the high-water mark reset to it; the mark so far where it cannot be reset."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _proc_status("VmRSS")
+    except OSError:
+        return _max_rss()
+
+
+def _high_water() -> int:
+    try:
+        return _proc_status("VmHWM")
+    except OSError:
+        return _max_rss()
+
+
+def _proc_status(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024  # the kernel writes kB
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+def _max_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 LIBRARIES: dict[str, type] = {

@@ -76,6 +76,9 @@ FAMILIES: dict[str, tuple[tuple[str, ...], str, str]] = {
               "with all its partials over the size of f (symdiff `size([f, *grad]) / size(f)`, CasADi "
               "`n_nodes` of an SX Function with outputs [f, grad] over that of [f]). Time: building the "
               "gradient."),
+    "memory": (CORE, "peak memory", "The Rosenbrock Hessian, built as in the rosenbrock family, with the "
+               "memory its first run added to the worker process at its peak (Linux: the resident high-water "
+               "mark, reset before the run, less the resident size before it). Time as for rosenbrock."),
     "internals": (("symdiff",), "size", "symdiff alone, what `calculus.py` and `parse_eval.py` measured: "
                   "gradient and diff of alternating sums and products (time should double with n), parse, "
                   "evaluate and str of a long sum and a deep nesting. Size: nodes (str: characters)."),

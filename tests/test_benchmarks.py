@@ -126,6 +126,25 @@ def test_peers_build_every_family(lib: str) -> None:
         assert peer_problem.describe(peer_problem.run()) not in ("", None)
 
 
+def test_peak_memory_is_what_the_first_run_holds_at_its_peak() -> None:
+    held = []
+    prepared = problems.peak_memory(problems.Prepared(lambda: held.append(np.ones(40 * 2**20 // 8)) or 7))
+    assert prepared.run() == 7  # the run's own result
+    peak = float(prepared.describe(7).removesuffix(" MiB"))
+    assert 38 <= peak <= 60, peak  # 40 MiB of ones, written, so resident
+    held.clear()
+    prepared.run()
+    assert prepared.describe(7) == f"{peak:,.1f} MiB"  # the first run's figure stays
+    # every library with a Rosenbrock Hessian has the memory family; its Hessian is the same
+    assert [lib for lib in problems.LIBRARIES if problems.offers(lib, "memory")] == [
+        "symdiff", "symdiff[jax]", "sympy", "symengine", "symengine[llvm]", "casadi", "jax"
+    ]
+    memory = problems.Symdiff().memory("hessian", 4)
+    rows = memory.run()
+    assert rows == problems.Symdiff().rosenbrock("hessian", 4).run()
+    assert memory.describe(rows).endswith(" MiB")
+
+
 FAKE = '''
 import os, signal, time
 from problems import Case, NotOffered, Prepared
